@@ -1,0 +1,3 @@
+import { APIResource } from '../resource.js';
+
+export class Instances extends APIResource {}

@@ -1,0 +1,3 @@
+import { APIResource } from '../resource.js';
+
+export class Licenses extends APIResource {}

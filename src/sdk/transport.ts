@@ -1,0 +1,446 @@
+/**
+ * HTTP transport: the global `fetch` driven by an undici dispatcher, with auth, retries,
+ * timeouts, cancellation and a redacting debug trace. Resources never see `fetch`.
+ */
+import { randomInt } from 'node:crypto';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { VERSION } from '../version.js';
+import {
+  AbortError,
+  APIError,
+  ConnectionError,
+  HspError,
+  InvalidArgumentError,
+  InvalidResponseError,
+  TimeoutError,
+} from './errors.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export type QueryValue = string | number | boolean | null | undefined | readonly (string | number | boolean)[];
+export type Query = Record<string, QueryValue>;
+
+/** Supplies the bearer token. Called before every attempt, so a refreshed token is picked up. */
+export type TokenProvider = (context: { forceRefresh: boolean }) => Promise<string | undefined> | string | undefined;
+
+export interface RequestTrace {
+  method: string;
+  url: string;
+  attempt: number;
+  /** Request headers with the `Authorization` value redacted. */
+  headers: Record<string, string>;
+}
+
+export interface ResponseTrace extends RequestTrace {
+  status: number;
+  durationMs: number;
+  /** Set when the attempt will be retried, with the delay before the next one. */
+  retryInMs?: number;
+}
+
+export interface TransportOptions {
+  baseUrl: string;
+  token?: string;
+  tokenProvider?: TokenProvider;
+  maxRetries?: number;
+  timeoutMs?: number;
+  dispatcher?: Dispatcher;
+  userAgent?: string;
+  onRequest?: (trace: RequestTrace) => void;
+  onResponse?: (trace: ResponseTrace) => void;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  maxRetries?: number;
+  headers?: Record<string, string>;
+}
+
+export interface TransportRequest extends RequestOptions {
+  method: HttpMethod;
+  path: string;
+  query?: Query;
+  /** A JSON value, or a FormData for multipart uploads. */
+  body?: unknown;
+  /** Safe to repeat. Defaults by method; POST creates carrying a client id set it. */
+  idempotent?: boolean;
+}
+
+export interface TransportResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  data: T;
+}
+
+export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_RETRIES = 2;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_CAP_MS = 8_000;
+/** A server asking us to wait longer than this is treated as "not now": we give up instead. */
+const MAX_RETRY_AFTER_MS = 60_000;
+const IDEMPOTENT_METHODS = new Set<HttpMethod>(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE']);
+const RETRY_STATUSES = new Set([408, 409, 429]);
+const SECRET_QUERY_KEYS = /^(jwt|token|access_token|id_token|refresh_token|code|client_secret|password)$/i;
+
+export class Transport {
+  readonly baseUrl: URL;
+  private readonly options: TransportOptions;
+  private readonly ownsDispatcher: boolean;
+  private dispatcherInstance: Dispatcher | undefined;
+  private readonly userAgent: string;
+
+  constructor(options: TransportOptions) {
+    this.options = options;
+    this.baseUrl = parseBaseUrl(options.baseUrl);
+    this.dispatcherInstance = options.dispatcher;
+    this.ownsDispatcher = !options.dispatcher;
+    const ours = `hsp/${VERSION} node/${process.versions.node}`;
+    this.userAgent = options.userAgent ? `${options.userAgent} ${ours}` : ours;
+  }
+
+  /** Created on first use: keep-alive pool, or the environment's proxy when one is set. */
+  get dispatcher(): Dispatcher {
+    this.dispatcherInstance ??= defaultDispatcher();
+    return this.dispatcherInstance;
+  }
+
+  url(path: string, query?: Query): URL {
+    if (!path.startsWith('/')) path = `/${path}`;
+    const url = new URL(this.baseUrl.href.replace(/\/$/, '') + path);
+    const search = encodeQuery(query);
+    if (search) url.search = url.search ? `${url.search}&${search}` : search;
+    return url;
+  }
+
+  /** Sends a request and parses its JSON answer; errors come back as typed `HspError`s. */
+  async request<T = unknown>(req: TransportRequest): Promise<TransportResponse<T>> {
+    const response = await this.send(req);
+    const text = await readText(response.res, response.finish, `${req.method} ${req.path}`);
+    return { status: response.res.status, headers: response.res.headers, data: parseJson(text, req, response.res) as T };
+  }
+
+  /** Like `request`, but hands back the open response for streaming downloads. */
+  async stream(req: TransportRequest): Promise<Response> {
+    const { res, finish } = await this.send(req);
+    finish();
+    return res;
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher && this.dispatcherInstance) {
+      const dispatcher = this.dispatcherInstance;
+      this.dispatcherInstance = undefined;
+      await dispatcher.close();
+    }
+  }
+
+  private async send(req: TransportRequest): Promise<{ res: Response; finish: () => void }> {
+    const url = this.url(req.path, req.query);
+    const shownUrl = redactUrl(url);
+    const maxRetries = req.maxRetries ?? this.options.maxRetries ?? DEFAULT_MAX_RETRIES;
+    const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const idempotent = req.idempotent ?? IDEMPOTENT_METHODS.has(req.method);
+    let forceRefresh = false;
+    let refreshed = false;
+
+    for (let attempt = 1; ; attempt++) {
+      throwIfAborted(req.signal);
+      const token = await this.token(forceRefresh);
+      const headers = this.headers(req, token);
+      const trace: RequestTrace = { method: req.method, url: shownUrl, attempt, headers: redactHeaders(headers) };
+      this.options.onRequest?.(trace);
+
+      const started = performance.now();
+      const deadline = new Deadline(timeoutMs, req.signal);
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          method: req.method,
+          headers,
+          body: encodeBody(req.body),
+          signal: deadline.signal,
+          // `dispatcher` is undici's extension to fetch's init; Node's fetch honours it.
+          dispatcher: this.dispatcher,
+        } as unknown as RequestInit);
+      } catch (error) {
+        deadline.clear();
+        const failure = deadline.explain(error, req, shownUrl, timeoutMs);
+        if (failure instanceof AbortError || !idempotent || attempt > maxRetries) throw failure;
+        const delay = backoff(attempt);
+        this.options.onResponse?.({ ...trace, status: 0, durationMs: performance.now() - started, retryInMs: delay });
+        await sleep(delay, req.signal);
+        continue;
+      }
+
+      const durationMs = performance.now() - started;
+      if (res.status === 401 && token && this.options.tokenProvider && !refreshed) {
+        // One chance for the provider to refresh an expired token before we give up.
+        refreshed = true;
+        forceRefresh = true;
+        const fresh = await this.token(true);
+        if (fresh && fresh !== token) {
+          this.options.onResponse?.({ ...trace, status: res.status, durationMs, retryInMs: 0 });
+          await discard(res);
+          deadline.clear();
+          continue;
+        }
+      }
+      forceRefresh = false;
+
+      if (res.ok) {
+        this.options.onResponse?.({ ...trace, status: res.status, durationMs });
+        return { res, finish: () => deadline.clear() };
+      }
+
+      const retryDelay = idempotent && attempt <= maxRetries ? retryDelayFor(res, attempt) : undefined;
+      this.options.onResponse?.({ ...trace, status: res.status, durationMs, retryInMs: retryDelay });
+      if (retryDelay !== undefined) {
+        await discard(res);
+        deadline.clear();
+        await sleep(retryDelay, req.signal);
+        continue;
+      }
+      const text = await readText(res, () => deadline.clear(), `${req.method} ${pathOnly(shownUrl)}`);
+      throw APIError.from({ status: res.status, body: parseLenient(text), method: req.method, url: shownUrl, headers: res.headers });
+    }
+  }
+
+  private async token(forceRefresh: boolean): Promise<string | undefined> {
+    if (this.options.tokenProvider) {
+      try {
+        return (await this.options.tokenProvider({ forceRefresh })) ?? this.options.token;
+      } catch (error) {
+        if (error instanceof HspError) throw error;
+        throw new HspError(`Could not obtain an access token: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      }
+    }
+    return this.options.token;
+  }
+
+  private headers(req: TransportRequest, token: string | undefined): Record<string, string> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': this.userAgent,
+    };
+    if (req.body !== undefined && !(req.body instanceof FormData)) headers['content-type'] = 'application/json';
+    if (token) headers.authorization = `Bearer ${token}`;
+    for (const [name, value] of Object.entries(req.headers ?? {})) headers[name.toLowerCase()] = value;
+    return headers;
+  }
+}
+
+function defaultDispatcher(): Dispatcher {
+  const env = process.env;
+  const proxied = env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy;
+  // No `connect.ca` here on purpose: passing one would make Node ignore NODE_EXTRA_CA_CERTS.
+  return proxied ? new EnvHttpProxyAgent({ keepAliveTimeout: 10_000 }) : new Agent({ keepAliveTimeout: 10_000 });
+}
+
+function parseBaseUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InvalidArgumentError('baseUrl', `The marketplace URL "${raw}" is not a valid URL.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArgumentError('baseUrl', `The marketplace URL must start with http:// or https://, got "${raw}".`);
+  }
+  url.search = '';
+  url.hash = '';
+  return url;
+}
+
+/** Query strings as Rails reads them: arrays become comma lists, `null`/`undefined` are left out. */
+export function encodeQuery(query: Query | undefined): string {
+  if (!query) return '';
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    const text = Array.isArray(value) ? value.join(',') : String(value);
+    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(text)}`);
+  }
+  return parts.join('&');
+}
+
+function encodeBody(body: unknown): string | FormData | undefined {
+  if (body === undefined) return undefined;
+  if (body instanceof FormData) return body;
+  return JSON.stringify(body);
+}
+
+function redactHeaders(headers: Record<string, string>): Record<string, string> {
+  const shown = { ...headers };
+  if (shown.authorization) shown.authorization = shown.authorization.replace(/^(\S+\s+).*$/, '$1[REDACTED]');
+  return shown;
+}
+
+export function redactUrl(url: URL): string {
+  const copy = new URL(url.href);
+  copy.username = '';
+  copy.password = '';
+  for (const key of [...copy.searchParams.keys()]) {
+    if (SECRET_QUERY_KEYS.test(key)) copy.searchParams.set(key, '[REDACTED]');
+  }
+  return copy.href;
+}
+
+/** A per-attempt timer joined with the caller's signal, that can tell which of them fired. */
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private timedOut = false;
+  private readonly onCallerAbort = () => this.controller.abort(this.caller?.reason);
+
+  constructor(
+    ms: number,
+    private readonly caller: AbortSignal | undefined,
+  ) {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.controller.abort(new Error('timeout'));
+    }, ms);
+    caller?.addEventListener('abort', this.onCallerAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.caller?.removeEventListener('abort', this.onCallerAbort);
+  }
+
+  explain(error: unknown, req: TransportRequest, url: string, timeoutMs: number): HspError {
+    if (this.caller?.aborted) return new AbortError(`${req.method} ${pathOnly(url)} was aborted.`, { cause: error });
+    if (this.timedOut) return new TimeoutError(`${req.method} ${pathOnly(url)} timed out after ${formatMs(timeoutMs)}.`, { cause: error });
+    return connectionError(error, url);
+  }
+}
+
+function connectionError(error: unknown, url: string): ConnectionError {
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const code = cause?.code ?? (error as { code?: string })?.code;
+  const reason = CONNECTION_REASONS[code ?? ''] ?? cause?.message ?? (error as Error)?.message ?? 'unknown error';
+  const origin = new URL(url).origin;
+  return new ConnectionError(`Could not reach ${origin}: ${reason}${code && !reason.includes(code) ? ` (${code})` : ''}.`, code, {
+    cause: error,
+  });
+}
+
+const CONNECTION_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'the connection was reset',
+  ENOTFOUND: 'the host name could not be resolved',
+  EAI_AGAIN: 'the host name could not be resolved (DNS lookup timed out)',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'the host is unreachable',
+  ENETUNREACH: 'the network is unreachable',
+  UND_ERR_SOCKET: 'the connection closed unexpectedly',
+  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
+  UND_ERR_HEADERS_TIMEOUT: 'the server sent no response headers in time',
+  UND_ERR_BODY_TIMEOUT: 'the server stopped sending the response',
+  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed (set NODE_EXTRA_CA_CERTS to trust it)',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate chain is not trusted (set NODE_EXTRA_CA_CERTS to trust it)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate is not trusted (set NODE_EXTRA_CA_CERTS to trust it)',
+};
+
+async function readText(res: Response, finish: () => void, what: string): Promise<string> {
+  try {
+    return await res.text();
+  } catch (error) {
+    throw new ConnectionError(`The response to ${what} was cut off before it ended.`, undefined, { cause: error });
+  } finally {
+    finish();
+  }
+}
+
+function parseJson(text: string, req: TransportRequest, res: Response): unknown {
+  if (res.status === 204 || text.trim() === '') return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    const contentType = res.headers.get('content-type') ?? 'no content type';
+    const what = /json/i.test(contentType) ? 'incomplete or malformed JSON' : `${contentType} instead of JSON`;
+    const url = redactUrl(new URL(res.url || 'http://unknown/'));
+    throw new InvalidResponseError(
+      `${req.method} ${pathOnly(url)} returned HTTP ${res.status} with ${what}.`,
+      res.status,
+      req.method,
+      url,
+      text.slice(0, 2000),
+    );
+  }
+}
+
+function parseLenient(text: string): unknown {
+  if (!text.trim()) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function discard(res: Response): Promise<void> {
+  try {
+    await res.body?.cancel();
+  } catch {
+    // Nothing to do: the body is unwanted either way.
+  }
+}
+
+function retryDelayFor(res: Response, attempt: number): number | undefined {
+  if (!(RETRY_STATUSES.has(res.status) || res.status >= 500)) return undefined;
+  const requested = retryAfterMs(res.headers);
+  if (requested === undefined) return backoff(attempt);
+  return requested <= MAX_RETRY_AFTER_MS ? requested : undefined;
+}
+
+/** `Retry-After` as seconds or an HTTP date (RFC 9110), plus the common `retry-after-ms`. */
+export function retryAfterMs(headers: Headers, now = Date.now()): number | undefined {
+  const ms = headers.get('retry-after-ms');
+  if (ms && /^\d+(\.\d+)?$/.test(ms.trim())) return Math.ceil(Number(ms));
+  const value = headers.get('retry-after')?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Full-jitter exponential backoff: uniform in [0, min(cap, base·2^(attempt-1))]. */
+export function backoff(attempt: number): number {
+  const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
+  return randomInt(0, ceiling + 1);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortError('The request was aborted while waiting to retry.'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError('The request was aborted before it was sent.');
+}
+
+function pathOnly(url: string): string {
+  const u = new URL(url);
+  return u.pathname + u.search;
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
