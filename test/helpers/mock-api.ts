@@ -2,7 +2,7 @@
  * An msw server for unit tests that records every request the SDK makes, so tests can
  * assert on the exact wire (method, path, query, headers, body) as well as on results.
  */
-import { setupServer, type SetupServerApi } from 'msw/node';
+import { setupServer, type SetupServer } from 'msw/node';
 import type { RequestHandler } from 'msw';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
@@ -19,7 +19,7 @@ export interface RecordedRequest {
 }
 
 export interface MockApi {
-  server: SetupServerApi;
+  server: SetupServer;
   requests: RecordedRequest[];
   use: (...handlers: RequestHandler[]) => void;
 }
