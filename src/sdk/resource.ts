@@ -46,9 +46,13 @@ type Attrs = object;
 export abstract class APIResource {
   constructor(protected readonly client: Marketplace) {}
 
-  /** An index. `via: 'POST'` sends the parameters as a JSON body (the `/search` endpoints). */
+  /**
+   * An index. `via: 'POST'` sends the parameters as a JSON body (the `/search` endpoints).
+   * Give the path as a function when it checks ids, so a bad id rejects like any other error
+   * instead of throwing before a promise exists.
+   */
   protected _list<T>(
-    path: string,
+    path: string | (() => string),
     params: ListParams | undefined,
     options: RequestOptions | undefined,
     extra: { shape?: ResourceShape; via?: 'GET' | 'POST' } = {},
@@ -57,7 +61,8 @@ export abstract class APIResource {
     const query: Query = { ...rest, per_page: perPage };
     const shape = extra.shape;
     return new PagePromise<T>(
-      async (pageNumber) => this.client._list(extra.via ?? 'GET', path, { ...query, page: pageNumber }, options),
+      async (pageNumber) =>
+        this.client._list(extra.via ?? 'GET', typeof path === 'function' ? path() : path, { ...query, page: pageNumber }, options),
       page,
       (item) => decode(item, shape) as T,
     );

@@ -141,12 +141,11 @@ export class Transport {
     const maxRetries = req.maxRetries ?? this.options.maxRetries ?? DEFAULT_MAX_RETRIES;
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const idempotent = req.idempotent ?? IDEMPOTENT_METHODS.has(req.method);
-    let forceRefresh = false;
-    let refreshed = false;
+    let refreshedToken: string | undefined;
 
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(req.signal);
-      const token = await this.token(forceRefresh);
+      const token = refreshedToken ?? (await this.token(false));
       const headers = this.headers(req, token);
       const trace: RequestTrace = { method: req.method, url: shownUrl, attempt, headers: redactHeaders(headers) };
       this.options.onRequest?.(trace);
@@ -174,19 +173,17 @@ export class Transport {
       }
 
       const durationMs = performance.now() - started;
-      if (res.status === 401 && token && this.options.tokenProvider && !refreshed) {
+      if (res.status === 401 && token && this.options.tokenProvider && refreshedToken === undefined) {
         // One chance for the provider to refresh an expired token before we give up.
-        refreshed = true;
-        forceRefresh = true;
         const fresh = await this.token(true);
         if (fresh && fresh !== token) {
+          refreshedToken = fresh;
           this.options.onResponse?.({ ...trace, status: res.status, durationMs, retryInMs: 0 });
           await discard(res);
           deadline.clear();
           continue;
         }
       }
-      forceRefresh = false;
 
       if (res.ok) {
         this.options.onResponse?.({ ...trace, status: res.status, durationMs });
@@ -385,9 +382,10 @@ function parseLenient(text: string): unknown {
   }
 }
 
+/** Reads an unwanted (small, error) body to the end so its keep-alive connection can be reused. */
 async function discard(res: Response): Promise<void> {
   try {
-    await res.body?.cancel();
+    await res.arrayBuffer();
   } catch {
     // Nothing to do: the body is unwanted either way.
   }

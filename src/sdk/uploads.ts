@@ -3,6 +3,7 @@
  * coming back (logo renditions, build assets).
  */
 import { openAsBlob } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { InvalidArgumentError } from './errors.js';
 
@@ -34,12 +35,16 @@ export function contentTypeFor(filename: string): string {
 
 /** A file on disk as an upload; read lazily while the request is sent. */
 export async function fileFromPath(path: string, contentType?: string): Promise<File> {
+  // openAsBlob's own errors carry no code, so look first to say what is wrong.
   let blob: Blob;
   try {
+    const info = await stat(path);
+    if (!info.isFile()) throw Object.assign(new Error('not a file'), { code: info.isDirectory() ? 'EISDIR' : 'ENOTFILE' });
     blob = await openAsBlob(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
+    const why =
+      code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : code === 'ENOTFILE' ? 'it is not a regular file' : (error as Error).message;
     throw new InvalidArgumentError('path', `Cannot upload ${path}: ${why}.`);
   }
   const name = basename(path);

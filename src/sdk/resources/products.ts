@@ -21,29 +21,29 @@ export class Products extends APIResource {
     return this._list<Product>('/products', params, options);
   }
 
-  retrieve(productId: string, options?: RequestOptions): Promise<Product> {
+  async retrieve(productId: string, options?: RequestOptions): Promise<Product> {
     return this._retrieve<Product>(`/products/${uuid('productId', productId)}`, options);
   }
 
-  create(params: ProductCreateParams, options?: RequestOptions): Promise<Product> {
+  async create(params: ProductCreateParams, options?: RequestOptions): Promise<Product> {
     requireText(params, ['name'], 'products.create');
     return this._create<Product>('/products', shape, params, {}, options);
   }
 
-  update(productId: string, params: ProductUpdateParams, options?: RequestOptions): Promise<Product> {
+  async update(productId: string, params: ProductUpdateParams, options?: RequestOptions): Promise<Product> {
     return this._update<Product>(`/products/${uuid('productId', productId)}`, shape, params, options);
   }
 
-  delete(productId: string, options?: RequestOptions): Promise<Product | null> {
+  async delete(productId: string, options?: RequestOptions): Promise<Product | null> {
     return this._delete<Product>(`/products/${uuid('productId', productId)}`, options);
   }
 
   /** Makes the product public (sets `published_at`; our server also sets `visible_at`). */
-  publish(productId: string, options?: RequestOptions): Promise<Product> {
+  async publish(productId: string, options?: RequestOptions): Promise<Product> {
     return this._action<Product>('POST', `/products/${uuid('productId', productId)}/publish`, options, { idempotent: true });
   }
 
-  unpublish(productId: string, options?: RequestOptions): Promise<Product> {
+  async unpublish(productId: string, options?: RequestOptions): Promise<Product> {
     return this._action<Product>('POST', `/products/${uuid('productId', productId)}/unpublish`, options, { idempotent: true });
   }
 
@@ -55,16 +55,16 @@ export class Products extends APIResource {
 
   /** Products this one contains (product families). */
   children(productId: string, params?: ProductListParams, options?: RequestOptions): PagePromise<Product> {
-    return this._list<Product>(`/products/${uuid('productId', productId)}/children`, params, options);
+    return this._list<Product>(() => `/products/${uuid('productId', productId)}/children`, params, options);
   }
 
   /** Products that contain this one. */
   parents(productId: string, params?: ProductListParams, options?: RequestOptions): PagePromise<Product> {
-    return this._list<Product>(`/products/${uuid('productId', productId)}/parents`, params, options);
+    return this._list<Product>(() => `/products/${uuid('productId', productId)}/parents`, params, options);
   }
 
   /** The logo image in one of the three renditions. */
-  logo(productId: string, size: LogoSize = 'large', options?: RequestOptions): Promise<FileResponse> {
+  async logo(productId: string, size: LogoSize = 'large', options?: RequestOptions): Promise<FileResponse> {
     if (!LOGO_SIZES.includes(size)) {
       throw new InvalidArgumentError('size', `Logo size must be one of ${LOGO_SIZES.join(', ')}, got "${String(size)}".`);
     }
@@ -72,7 +72,7 @@ export class Products extends APIResource {
   }
 
   /** Uploads a new logo (`product[logo]`, multipart). */
-  setLogo(productId: string, logo: Uploadable, options?: RequestOptions): Promise<Product> {
+  async setLogo(productId: string, logo: Uploadable, options?: RequestOptions): Promise<Product> {
     return this._upload<Product>('PATCH', `/products/${uuid('productId', productId)}`, shape, {}, { logo }, options);
   }
 }
