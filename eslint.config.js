@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/'] },
@@ -13,6 +14,11 @@ export default tseslint.config(
   },
   {
     files: ['bin/**', '**/*.mjs', '**/*.cjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    languageOptions: { globals: globals.node },
+  },
+  {
+    // Type-checks `import x = require()`, the CommonJS consumer's form.
+    files: ['test/package/fixtures/*.cts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );

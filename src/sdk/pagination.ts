@@ -16,7 +16,7 @@ export interface ListParams {
 }
 
 /** What a page fetcher gets back: the parsed body of one index request. */
-export type PageFetcher<T> = (page: number | undefined) => Promise<unknown>;
+export type PageFetcher = (page: number | undefined) => Promise<unknown>;
 
 interface Envelope<T> {
   total_pages?: number | null;
@@ -39,7 +39,7 @@ export class Page<T> {
 
   constructor(
     body: unknown,
-    private readonly fetchPage: PageFetcher<T>,
+    private readonly fetchPage: PageFetcher,
     requestedPage: number | undefined,
     private readonly mapItem: (item: unknown) => T,
   ) {
@@ -73,15 +73,15 @@ export class Page<T> {
   /** Every item from this page onwards. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     // Only the current page is referenced, so memory stays flat over any number of pages.
-    let page: Page<T> = this;
-    for (;;) {
-      yield* page.items;
-      if (!page.hasNextPage()) return;
-      page = await page.getNextPage();
+    yield* this.items;
+    let next = this.hasNextPage() ? await this.getNextPage() : undefined;
+    while (next) {
+      yield* next.items;
+      next = next.hasNextPage() ? await next.getNextPage() : undefined;
     }
   }
 
-  static async fetch<T>(fetchPage: PageFetcher<T>, page: number | undefined, mapItem: (item: unknown) => T): Promise<Page<T>> {
+  static async fetch<T>(fetchPage: PageFetcher, page: number | undefined, mapItem: (item: unknown) => T): Promise<Page<T>> {
     return new Page<T>(await fetchPage(page), fetchPage, page, mapItem);
   }
 }
@@ -94,7 +94,7 @@ export class PagePromise<T> implements PromiseLike<Page<T>>, AsyncIterable<T> {
   private first: Promise<Page<T>> | undefined;
 
   constructor(
-    private readonly fetchPage: PageFetcher<T>,
+    private readonly fetchPage: PageFetcher,
     private readonly startPage: number | undefined,
     private readonly mapItem: (item: unknown) => T = (item) => item as T,
   ) {}

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Marketplace } from './client.js';
-import { InvalidArgumentError } from './errors.js';
+import { APIError, InvalidArgumentError } from './errors.js';
 import { PagePromise, type ListParams } from './pagination.js';
 import type { HttpMethod, Query, RequestOptions } from './transport.js';
 import { FileResponse, multipart, type Uploadable } from './uploads.js';
@@ -39,6 +39,8 @@ export interface ResourceShape {
   root: string;
   /** Fields whose JSON values travel as JSON-encoded strings (the reference server permits only scalars). */
   jsonFields?: readonly string[];
+  /** Fields sent as JSON objects but that a server may still return as JSON strings. */
+  objectFields?: readonly string[];
 }
 
 type Attrs = object;
@@ -79,10 +81,26 @@ export abstract class APIResource {
   protected async _create<T>(path: string, shape: ResourceShape, attrs: Attrs, parents: Attrs, options: RequestOptions | undefined): Promise<T> {
     const body = { ...encode(attrs, shape), ...parents } as Record<string, unknown>;
     body.id = body.id === undefined ? randomUUID() : uuid('id', body.id);
-    const created = await this.client._json('POST', path, { body: { [shape.root]: body }, options, idempotent: true });
-    // Some servers answer a create with only the new id (text) or nothing: read the record back.
-    if (!created || typeof created !== 'object') return this._retrieve<T>(`${path}/${body.id as string}`, options, shape);
+    const member = `${path}/${body.id as string}`;
+    const created = await this.client
+      ._json('POST', path, { body: { [shape.root]: body }, options, idempotent: true })
+      .catch((error: unknown) => this.createdAnyway(member, error, options, shape));
+    // Some servers answer a create with nothing: read the record back.
+    if (!created || typeof created !== 'object') return this._retrieve<T>(member, options, shape);
     return decode(created, shape) as T;
+  }
+
+  /**
+   * A create can fail after the row was saved: the reference server renders some records
+   * with a 500 after inserting them, and a retried POST then meets "has already been
+   * taken". Since the id is ours, look: if the record exists, the create succeeded.
+   */
+  private async createdAnyway(member: string, error: unknown, options: RequestOptions | undefined, shape: ResourceShape): Promise<unknown> {
+    const ambiguous = error instanceof APIError && (error.status >= 500 || error.status === 409 || error.status === 422);
+    if (!ambiguous) throw error;
+    const existing = await this._retrieve<unknown>(member, options, shape).catch(() => undefined);
+    if (existing && typeof existing === 'object') return existing;
+    throw error;
   }
 
   protected async _update<T>(path: string, shape: ResourceShape, attrs: Attrs, options: RequestOptions | undefined): Promise<T> {
@@ -105,9 +123,12 @@ export abstract class APIResource {
 
   protected async _upload<T>(method: 'POST' | 'PUT' | 'PATCH', path: string, shape: ResourceShape, fields: Attrs, files: Record<string, Uploadable>, options: RequestOptions | undefined): Promise<T> {
     const form = multipart(shape.root, encode(fields, shape), files);
-    const result = await this.client._json(method, path, { body: form, options, idempotent: method !== 'POST' || 'id' in fields });
-    if (!result || typeof result !== 'object') return this._retrieve<T>(path, options, shape);
-    return decode(result, shape) as T;
+    const id = (fields as { id?: unknown }).id;
+    const result = await this.client._json(method, path, { body: form, options, idempotent: method !== 'POST' || id !== undefined });
+    if (result && typeof result === 'object') return decode(result, shape) as T;
+    // Nothing came back: read the record (a POST made it at `path/id`).
+    if (method === 'POST' && typeof id !== 'string') throw new InvalidArgumentError('id', 'A multipart create needs a client id to read its record back.');
+    return this._retrieve<T>(method === 'POST' ? `${path}/${id as string}` : path, options, shape);
   }
 
   protected async _download(path: string, options: RequestOptions | undefined): Promise<FileResponse> {
@@ -126,9 +147,10 @@ function encode(attrs: Attrs, shape: ResourceShape): Record<string, unknown> {
 
 /** JSON fields may come back as strings from some servers; callers always get objects. */
 function decode(item: unknown, shape: ResourceShape | undefined): unknown {
-  if (!shape?.jsonFields || !item || typeof item !== 'object') return item;
+  const fields = [...(shape?.jsonFields ?? []), ...(shape?.objectFields ?? [])];
+  if (!fields.length || !item || typeof item !== 'object') return item;
   const record = item as Record<string, unknown>;
-  for (const field of shape.jsonFields) {
+  for (const field of fields) {
     const value = record[field];
     if (typeof value === 'string' && /^\s*[[{]/.test(value)) {
       try {

@@ -3,7 +3,7 @@
  * assert on the exact wire (method, path, query, headers, body) as well as on results.
  */
 import { setupServer, type SetupServer } from 'msw/node';
-import type { RequestHandler } from 'msw';
+import { http, type RequestHandler } from 'msw';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
 export const BASE_URL = 'http://marketplace.test';
@@ -24,34 +24,43 @@ export interface MockApi {
   use: (...handlers: RequestHandler[]) => void;
 }
 
-/** Starts msw for the current test file; unhandled requests fail the test. */
+/**
+ * Starts msw for the current test file; unhandled requests fail the test. A recording
+ * handler runs before every other one and falls through (it returns nothing), so each
+ * request is recorded, body included, before any response is produced.
+ */
 export function useMockApi(): MockApi {
-  const server = setupServer();
   const requests: RecordedRequest[] = [];
-  server.events.on('request:start', async ({ request }) => {
-    const url = new URL(request.url);
-    const clone = request.clone();
-    const type = clone.headers.get('content-type') ?? '';
-    let body: unknown = null;
-    if (type.includes('multipart/form-data')) body = await clone.formData();
-    else {
-      const text = await clone.text();
-      body = text ? JSON.parse(text) : null;
-    }
-    requests.push({
-      method: request.method,
-      url,
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: Object.fromEntries(request.headers),
-      body,
-    });
+  const seen = new Set<string>();
+  const recorder = http.all('*', async ({ request, requestId }) => {
+    if (seen.has(requestId)) return;
+    seen.add(requestId);
+    requests.push(await record(request));
   });
+  const server = setupServer(recorder);
   beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
   afterEach(() => {
     server.resetHandlers();
     requests.length = 0;
+    seen.clear();
   });
   afterAll(() => server.close());
-  return { server, requests, use: (...handlers) => server.use(...handlers) };
+  // New handlers go in front of older ones, so the recorder is put in front again each time.
+  return { server, requests, use: (...handlers) => server.use(recorder, ...handlers) };
+}
+
+async function record(request: Request): Promise<RecordedRequest> {
+  const url = new URL(request.url);
+  const clone = request.clone();
+  const multipart = (clone.headers.get('content-type') ?? '').includes('multipart/form-data');
+  const text = multipart ? undefined : await clone.text();
+  const body: unknown = text === undefined ? await clone.formData() : text ? JSON.parse(text) : null;
+  return {
+    method: request.method,
+    url,
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: Object.fromEntries(request.headers),
+    body,
+  };
 }

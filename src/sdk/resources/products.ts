@@ -1,4 +1,4 @@
-import { PagePromise } from '../pagination.js';
+import type { PagePromise } from '../pagination.js';
 import { APIResource, requireText, uuid } from '../resource.js';
 import type { RequestOptions } from '../transport.js';
 import type {

@@ -1,1 +1,20 @@
-export {};
+import type { ClientId, Record_ } from './common.js';
+
+/** An interface a build needs from another product on the platform. */
+export interface Dependency extends Record_ {
+  build_id: string;
+  interface_id: string;
+  /** A column the reference server neither accepts nor renders; in the specification. */
+  required?: boolean | null;
+  /** How the build's settings map onto the provider's; a JSON column, sent as a string. */
+  mappings?: Record<string, unknown> | null;
+}
+
+export interface DependencyCreateParams extends ClientId {
+  interface_id: string;
+  required?: boolean;
+  /** Sent as a JSON-encoded string. */
+  mappings?: Record<string, unknown> | null;
+}
+
+export type DependencyUpdateParams = Partial<Omit<DependencyCreateParams, 'id'>>;

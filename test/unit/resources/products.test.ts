@@ -75,6 +75,28 @@ describe('products', () => {
     expect(api.requests.at(-1)?.path).toBe(`/products/${sentId}`);
   });
 
+  it('create succeeds when the server saved the record but answered with an error', async () => {
+    // The reference server does this for members and appointments: 500 after the insert.
+    api.use(
+      http.post(`${BASE_URL}/products`, () => HttpResponse.json({ status: 500, error: 'Internal Server Error' }, { status: 500 })),
+      http.get(`${BASE_URL}/products/:id`, ({ params }) => HttpResponse.json({ ...product, id: params.id })),
+    );
+    const created = await client().products.create({ name: 'Saved anyway' });
+    const sentId = (api.requests[0]?.body as { product: { id: string } }).product.id;
+    expect(created.id).toBe(sentId);
+    expect(api.requests.map((r) => r.method)).toEqual(['POST', 'GET']);
+  });
+
+  it('create reports the original error when the record really is not there', async () => {
+    api.use(
+      http.post(`${BASE_URL}/products`, () => HttpResponse.json({ name: ['has already been taken'] }, { status: 422 })),
+      http.get(`${BASE_URL}/products/:id`, () => HttpResponse.json({ status: 404, error: 'Not Found' }, { status: 404 })),
+    );
+    const error = await client().products.create({ name: 'Taken' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).fieldErrors).toEqual({ name: ['has already been taken'] });
+  });
+
   it('create refuses a blank name before any request', async () => {
     await expect(client().products.create({ name: '  ' })).rejects.toThrow(new InvalidArgumentError('name', 'products.create needs a non-empty name.'));
     expect(api.requests).toHaveLength(0);

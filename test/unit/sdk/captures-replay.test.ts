@@ -6,7 +6,7 @@
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import {
-  APIError,
+  type APIError,
   AuthenticationError,
   BadRequestError,
   InternalServerError,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError, Marketplace, VERSION } from '../../../src/index.js';
+import { HspError, InvalidArgumentError, Marketplace, VERSION } from '../../../src/index.js';
+import { APIResource } from '../../../src/sdk/resource.js';
 
 describe('new Marketplace()', () => {
   it.each([
@@ -22,5 +23,30 @@ describe('new Marketplace()', () => {
   it('reports the package version', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(VERSION).toBe(pkg.version);
+  });
+});
+
+describe('every resource method', () => {
+  // Port 9 (discard) refuses at once on loopback: no request here can succeed.
+  const client = new Marketplace({ baseUrl: 'http://127.0.0.1:9', dialect: 'r2', maxRetries: 0 });
+  const calls = Object.entries(client)
+    .filter(([, value]) => value instanceof APIResource)
+    .flatMap(([resource, value]) =>
+      Object.getOwnPropertyNames(Object.getPrototypeOf(value))
+        .filter((method) => method !== 'constructor' && method !== 'redirectUrl')
+        .map((method) => [`${resource}.${method}`, (value as Record<string, (...args: unknown[]) => unknown>)[method]!.bind(value)] as const),
+    );
+
+  it('covers every resource family', () => {
+    expect(calls.length).toBeGreaterThan(130);
+  });
+
+  it.each(calls)('%s reports bad input through its promise, never by throwing', async (_name, method) => {
+    let result: unknown;
+    expect(() => {
+      result = method('not-a-uuid', 'not-a-uuid', 'not-a-uuid', 'not-a-uuid', 'not-a-uuid');
+    }).not.toThrow();
+    expect(typeof (result as PromiseLike<unknown>).then).toBe('function');
+    await expect(result).rejects.toBeInstanceOf(HspError);
   });
 });
