@@ -66,7 +66,7 @@ export abstract class APIResource {
       async (pageNumber) =>
         this.client._list(extra.via ?? 'GET', typeof path === 'function' ? path() : path, { ...query, page: pageNumber }, options),
       page,
-      (item) => decode(item, shape) as T,
+      shape?.jsonFields || shape?.objectFields ? (item) => decode(item, shape) as T : undefined,
     );
   }
 

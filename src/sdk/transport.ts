@@ -122,7 +122,7 @@ export class Transport {
 
   /** Like `request`, but hands back the open response for streaming downloads. */
   async stream(req: TransportRequest): Promise<Response> {
-    const { res, finish } = await this.send(req);
+    const { res, finish } = await this.send(req, true);
     finish();
     return res;
   }
@@ -135,9 +135,12 @@ export class Transport {
     }
   }
 
-  private async send(req: TransportRequest): Promise<{ res: Response; finish: () => void }> {
+  private async send(req: TransportRequest, streaming = false): Promise<{ res: Response; finish: () => void }> {
     const url = this.url(req.path, req.query);
-    const shownUrl = redactUrl(url);
+    const { onRequest, onResponse } = this.options;
+    let redacted: string | undefined;
+    // Only errors and traces show the URL: redact it when one of them needs it.
+    const shown = () => (redacted ??= redactUrl(url));
     const maxRetries = req.maxRetries ?? this.options.maxRetries ?? DEFAULT_MAX_RETRIES;
     const timeoutMs = req.timeoutMs ?? this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     const idempotent = req.idempotent ?? IDEMPOTENT_METHODS.has(req.method);
@@ -147,11 +150,13 @@ export class Transport {
       throwIfAborted(req.signal);
       const token = refreshedToken ?? (await this.token(false));
       const headers = this.headers(req, token);
-      const trace: RequestTrace = { method: req.method, url: shownUrl, attempt, headers: redactHeaders(headers) };
-      this.options.onRequest?.(trace);
+      // Traces are built only for a listener: this loop is the hot path of every page.
+      const trace: RequestTrace | undefined =
+        onRequest || onResponse ? { method: req.method, url: shown(), attempt, headers: redactHeaders(headers) } : undefined;
+      if (trace) onRequest?.(trace);
 
       const started = performance.now();
-      const deadline = new Deadline(timeoutMs, req.signal);
+      const deadline = new Deadline(timeoutMs, req.signal, streaming);
       let res: Response;
       try {
         res = await fetch(url, {
@@ -164,10 +169,10 @@ export class Transport {
         } as unknown as RequestInit);
       } catch (error) {
         deadline.clear();
-        const failure = deadline.explain(error, req, shownUrl, timeoutMs);
+        const failure = deadline.explain(error, req, shown(), timeoutMs);
         if (failure instanceof AbortError || !idempotent || attempt > maxRetries) throw failure;
         const delay = backoff(attempt);
-        this.options.onResponse?.({ ...trace, status: 0, durationMs: performance.now() - started, retryInMs: delay });
+        if (trace) onResponse?.({ ...trace, status: 0, durationMs: performance.now() - started, retryInMs: delay });
         await sleep(delay, req.signal);
         continue;
       }
@@ -178,7 +183,7 @@ export class Transport {
         const fresh = await this.token(true);
         if (fresh && fresh !== token) {
           refreshedToken = fresh;
-          this.options.onResponse?.({ ...trace, status: res.status, durationMs, retryInMs: 0 });
+          if (trace) onResponse?.({ ...trace, status: res.status, durationMs, retryInMs: 0 });
           await discard(res);
           deadline.clear();
           continue;
@@ -186,20 +191,20 @@ export class Transport {
       }
 
       if (res.ok) {
-        this.options.onResponse?.({ ...trace, status: res.status, durationMs });
+        if (trace) onResponse?.({ ...trace, status: res.status, durationMs });
         return { res, finish: () => deadline.clear() };
       }
 
       const retryDelay = idempotent && attempt <= maxRetries ? retryDelayFor(res, attempt) : undefined;
-      this.options.onResponse?.({ ...trace, status: res.status, durationMs, retryInMs: retryDelay });
+      if (trace) onResponse?.({ ...trace, status: res.status, durationMs, retryInMs: retryDelay });
       if (retryDelay !== undefined) {
         await discard(res);
         deadline.clear();
         await sleep(retryDelay, req.signal);
         continue;
       }
-      const text = await readText(res, () => deadline.clear(), `${req.method} ${pathOnly(shownUrl)}`);
-      throw APIError.from({ status: res.status, body: parseLenient(text), method: req.method, url: shownUrl, headers: res.headers });
+      const text = await readText(res, () => deadline.clear(), `${req.method} ${pathOnly(shown())}`);
+      throw APIError.from({ status: res.status, body: parseLenient(text), method: req.method, url: shown(), headers: res.headers });
     }
   }
 
@@ -283,36 +288,44 @@ export function redactUrl(url: URL): string {
   return copy.href;
 }
 
-/** A per-attempt timer joined with the caller's signal, that can tell which of them fired. */
+/**
+ * One attempt's time budget joined with the caller's signal, able to tell which one fired.
+ * JSON requests use the runtime's own timeout signal (cheapest on the hot path); downloads
+ * use a timer that stops once headers arrive, so a large body is not cut off.
+ */
 class Deadline {
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
-  private timedOut = false;
-  private readonly onCallerAbort = () => this.controller.abort(this.caller?.reason);
+  readonly signal: AbortSignal;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly onCallerAbort: (() => void) | undefined;
 
   constructor(
     ms: number,
     private readonly caller: AbortSignal | undefined,
+    clearable: boolean,
   ) {
-    this.timer = setTimeout(() => {
-      this.timedOut = true;
-      this.controller.abort(new Error('timeout'));
-    }, ms);
+    if (!clearable) {
+      const timeout = AbortSignal.timeout(ms);
+      this.signal = caller ? AbortSignal.any([caller, timeout]) : timeout;
+      return;
+    }
+    const controller = new AbortController();
+    this.signal = controller.signal;
+    this.timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), ms);
+    this.onCallerAbort = () => controller.abort(caller?.reason);
     caller?.addEventListener('abort', this.onCallerAbort, { once: true });
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
+  /** Stops the clock (downloads, once their headers are in). */
   clear(): void {
-    clearTimeout(this.timer);
-    this.caller?.removeEventListener('abort', this.onCallerAbort);
+    if (this.timer) clearTimeout(this.timer);
+    if (this.onCallerAbort) this.caller?.removeEventListener('abort', this.onCallerAbort);
   }
 
   explain(error: unknown, req: TransportRequest, url: string, timeoutMs: number): HspError {
     if (this.caller?.aborted) return new AbortError(`${req.method} ${pathOnly(url)} was aborted.`, { cause: error });
-    if (this.timedOut) return new TimeoutError(`${req.method} ${pathOnly(url)} timed out after ${formatMs(timeoutMs)}.`, { cause: error });
+    if (this.signal.aborted && (this.signal.reason as Error | undefined)?.name === 'TimeoutError') {
+      return new TimeoutError(`${req.method} ${pathOnly(url)} timed out after ${formatMs(timeoutMs)}.`, { cause: error });
+    }
     return connectionError(error, url);
   }
 }
