@@ -12,9 +12,10 @@ export default defineConfig([
     clean: true,
   },
   {
-    // The CLI: ESM only, split so each command module loads on demand.
-    entry: { 'cli/main': 'src/cli/main.ts' },
+    // The CLI and the Marketplace Service: ESM only, split so each command loads on demand.
+    entry: { 'cli/main': 'src/cli/main.ts', 'server/index': 'src/server/index.ts' },
     format: ['esm'],
+    dts: { entry: { 'server/index': 'src/server/index.ts' } },
     target: 'node20',
     platform: 'node',
     splitting: true,

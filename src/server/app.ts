@@ -1,0 +1,92 @@
+/**
+ * The Fastify application: content negotiation, authentication, routes and one error shape.
+ * Start-up (database, seeding, listening) is in ./index.ts.
+ */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { authenticate } from './auth/authenticate.js';
+import { ANONYMOUS } from './auth/caller.js';
+import type { ServerContext } from './context.js';
+import { HttpError } from './errors.js';
+import { registerCrud } from './routes/crud.js';
+import { registerRoutes } from './routes/index.js';
+
+export interface AppOptions {
+  /** Called with unexpected errors (500s); the client never sees their details. */
+  onInternalError?: (error: unknown) => void;
+  logger?: boolean;
+}
+
+export async function buildApp(context: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: context.config.bodyLimit,
+    // `/products/x.json` is `/products/x`, as on the reference server.
+    rewriteUrl: (req) => (req.url ?? '/').replace(/\.json(?=$|\?)/, ''),
+    routerOptions: { ignoreTrailingSlash: true },
+    trustProxy: true,
+  });
+
+  app.decorateRequest('caller', null as unknown as typeof ANONYMOUS);
+
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.config.anyAccept) return;
+    const suffix = /\.json(?=$|\?)/.test(req.originalUrl);
+    if (!suffix && !acceptsJson(req.headers.accept)) {
+      throw new HttpError(406, "This service only responds to JSON requests. Please set your 'Accept' header to 'application/json'.");
+    }
+  });
+
+  app.addHook('preHandler', async (req) => {
+    req.caller = await authenticate(req.headers.authorization, { db: context.db, secret: context.secret, verifyProviderToken: context.verifyProviderToken });
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpError, _req, reply) => {
+    const http = toHttpError(error);
+    if (http.status >= 500) options.onInternalError?.(error);
+    reply.code(http.status).type('application/json; charset=utf-8').send(http.body());
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    const error = new HttpError(404, `No route for ${req.method} ${req.url.split('?')[0]}.`);
+    reply.code(404).send(error.body());
+  });
+
+  await registerRoutes(app, context);
+  registerCrud(app, context);
+  return app;
+}
+
+function toHttpError(error: FastifyError | HttpError): HttpError {
+  if (error instanceof HttpError) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new HttpError(400, 'The request body is not valid JSON.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new HttpError(400, 'The request body is empty; send a JSON object.');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+    case 'FST_REQ_FILE_TOO_LARGE':
+    case 'FST_FILES_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return new HttpError(413, 'The request body is too large.');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HttpError(415, 'Send JSON (application/json) or, for files, multipart/form-data.');
+    case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
+      return new HttpError(415, 'This upload must be sent as multipart/form-data.');
+  }
+  if (error instanceof SyntaxError) return new HttpError(400, 'The request body is not valid JSON.');
+  if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+    return new HttpError(error.statusCode, error.message);
+  }
+  return new HttpError(500, 'Something went wrong on the server; it has been logged.');
+}
+
+/** HTTP content negotiation: absent, `*\/*`, `application/*`, `application/json` or `*+json` with q > 0. */
+export function acceptsJson(header: string | undefined): boolean {
+  if (!header || !header.trim()) return true;
+  return header.split(',').some((range) => {
+    const [type = '', ...parameters] = range.trim().toLowerCase().split(';');
+    const q = parameters.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    if (q && Number(q.slice(2)) === 0) return false;
+    return type === '*/*' || type === 'application/*' || /json/.test(type);
+  });
+}

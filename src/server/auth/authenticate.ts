@@ -1,0 +1,43 @@
+/**
+ * `Authorization: Bearer <token>` → the caller. A token is either a marketplace JWT (HS256,
+ * ours) or an access/ID token from a registered identity provider. A token that is present
+ * but bad is an error (401), never silent anonymity.
+ */
+import { decodeJwt } from 'jose';
+import type { Queryable } from '../db/database.js';
+import { HttpError } from '../errors.js';
+import { ANONYMOUS, callerFor, type Caller } from './caller.js';
+import { looksLikeJwt, verifyToken } from './tokens.js';
+
+export interface AuthenticationContext {
+  db: Queryable;
+  /** The HS256 key of marketplace tokens. */
+  secret: Uint8Array;
+  /** Verifies a token whose `iss` is a registered identity provider; resolves to a caller. */
+  verifyProviderToken?: (token: string, issuer: string) => Promise<Caller | undefined>;
+}
+
+export async function authenticate(header: string | undefined, context: AuthenticationContext): Promise<Caller> {
+  if (header === undefined) return ANONYMOUS;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header.trim());
+  if (!match) throw new HttpError(401, 'The Authorization header must be "Bearer <token>".');
+  const token = match[1]!;
+  if (!looksLikeJwt(token)) throw new HttpError(401, 'The bearer token is not a JWT.');
+
+  let issuer: string | undefined;
+  try {
+    issuer = decodeJwt(token).iss;
+  } catch {
+    throw new HttpError(401, 'The bearer token is not a JWT.');
+  }
+  if (issuer && context.verifyProviderToken) {
+    const caller = await context.verifyProviderToken(token, issuer);
+    if (caller) return caller;
+  }
+
+  const check = await verifyToken(context.db, context.secret, token);
+  if (!check.ok) throw new HttpError(401, check.reason);
+  const caller = await callerFor(context.db, check.userId, { tokenId: check.tokenId, identityId: check.identityId });
+  if (!caller) throw new HttpError(401, 'The token belongs to a user who no longer exists.');
+  return caller;
+}

@@ -1,0 +1,68 @@
+/**
+ * Marketplace tokens: HS256 JWTs `{id, sub, exp}` as the reference server issues them, each
+ * backed by a `json_web_tokens` row so that deleting the row revokes the token.
+ */
+import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import type { Queryable } from '../db/database.js';
+
+export const DEFAULT_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+
+export interface IssuedToken {
+  token: string;
+  id: string;
+  expiresAt: Date;
+}
+
+export async function issueToken(
+  db: Queryable,
+  secret: Uint8Array,
+  subject: { userId: string; identityId?: string },
+  ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS,
+): Promise<IssuedToken> {
+  const expiresAt = new Date(Math.floor(Date.now() / 1000 + ttlSeconds) * 1000);
+  const { rows } = await db.query<{ id: string }>(
+    'INSERT INTO json_web_tokens (user_id, identity_id, expires_at) VALUES ($1, $2, $3) RETURNING id',
+    [subject.userId, subject.identityId ?? null, expiresAt],
+  );
+  const id = rows[0]!.id;
+  const token = await new SignJWT({ id })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(subject.identityId ?? subject.userId)
+    .setExpirationTime(Math.floor(expiresAt.getTime() / 1000))
+    .sign(secret);
+  return { token, id, expiresAt };
+}
+
+export type TokenCheck =
+  | { ok: true; tokenId: string; userId: string; identityId?: string }
+  | { ok: false; reason: string };
+
+/** Verifies signature, expiry and the backing row (so revoked tokens fail). */
+export async function verifyToken(db: Queryable, secret: Uint8Array, token: string): Promise<TokenCheck> {
+  let id: unknown;
+  try {
+    const { payload } = await jwtVerify(token, secret, { algorithms: ['HS256'] });
+    id = payload.id;
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: 'The token has expired; sign in again.' };
+    return { ok: false, reason: 'The token is not valid for this marketplace.' };
+  }
+  if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return { ok: false, reason: 'The token is not valid for this marketplace.' };
+  const { rows } = await db.query<{ user_id: string; identity_id: string | null; expires_at: Date }>(
+    'SELECT user_id, identity_id, expires_at FROM json_web_tokens WHERE id = $1',
+    [id],
+  );
+  const row = rows[0];
+  if (!row) return { ok: false, reason: 'The token has been revoked; sign in again.' };
+  if (new Date(row.expires_at).getTime() <= Date.now()) return { ok: false, reason: 'The token has expired; sign in again.' };
+  return { ok: true, tokenId: id, userId: row.user_id, identityId: row.identity_id ?? undefined };
+}
+
+export async function revokeToken(db: Queryable, tokenId: string): Promise<void> {
+  await db.query('DELETE FROM json_web_tokens WHERE id = $1', [tokenId]);
+}
+
+/** Looks like a JWT (three base64url parts) without trusting it. */
+export function looksLikeJwt(token: string): boolean {
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
+}

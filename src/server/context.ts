@@ -1,0 +1,43 @@
+/** What every route needs, made once at start-up and passed down (no globals). */
+import type { Caller } from './auth/caller.js';
+import type { Database } from './db/database.js';
+import type { ResourceRegistry } from './resources/registry.js';
+import type { ResourceDefinition, Row } from './resources/definition.js';
+
+export interface ServerConfig {
+  /** Largest JSON body, in bytes. */
+  bodyLimit: number;
+  /** Largest uploaded file (logo, screenshot image, build asset), in bytes. */
+  uploadLimit: number;
+  /** Where a finished browser login goes when the client gave no loopback `redirect_uri`. */
+  uiUrl?: string;
+  /** Lifetime of marketplace tokens, in seconds. */
+  tokenTtlSeconds: number;
+}
+
+/** Notified after every committed write, for realtime events. */
+export interface WriteListener {
+  written(definition: ResourceDefinition, row: Row, action: 'create' | 'update'): Promise<void> | void;
+  deleted(definition: ResourceDefinition, row: Row): Promise<void> | void;
+}
+
+export interface ServerContext {
+  db: Database;
+  /** HS256 key of marketplace tokens. */
+  secret: Uint8Array;
+  config: ServerConfig;
+  resources: ResourceRegistry;
+  events?: WriteListener;
+  /** Verifies a bearer token issued by a registered identity provider (see auth/). */
+  verifyProviderToken?: (token: string, issuer: string) => Promise<Caller | undefined>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+  }
+  interface FastifyContextConfig {
+    /** Browser-facing routes (login redirects) answer whatever the Accept header says. */
+    anyAccept?: boolean;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * A resource, declared: its table, where it hangs in the URL tree, its fields and who may do
+ * what. The generic routes (../routes/crud.ts) turn a definition into list, show, create,
+ * update and delete with validation, filters, sorting, pagination and access control, so a
+ * new resource is a few lines here rather than a new controller.
+ */
+import type { Caller } from '../auth/caller.js';
+import type { Verb } from '../auth/permissions.js';
+import type { Queryable } from '../db/database.js';
+
+export type FieldType = 'text' | 'uuid' | 'integer' | 'boolean' | 'timestamp' | 'json';
+
+export interface Field {
+  type: FieldType;
+  /** Must be present and not blank on create, and not blanked on update. */
+  required?: boolean;
+  /** Rendered but never written by clients (server-managed, e.g. `published_at` of builds). */
+  readOnly?: boolean;
+  /** Rendered only to callers allowed to update the record (e.g. an IdP's client secret). */
+  secret?: boolean;
+  enum?: readonly string[];
+  /** Smallest allowed integer. */
+  min?: number;
+  /** May be used as `?sort=`. */
+  sortable?: boolean;
+  /** May be used as `?field=` (default: yes for text, uuid, integer and boolean). */
+  filterable?: boolean;
+  /** The filter takes a comma-separated list of exact values (e.g. `mime_type`). */
+  listFilter?: boolean;
+  /** JSON fields: also accept a JSON-encoded string (what the reference server's clients send). */
+  acceptsJsonString?: boolean;
+}
+
+export type Row = Record<string, unknown>;
+
+export interface RenderContext {
+  db: Queryable;
+  caller: Caller;
+  /** `http://host:port`, from the request. */
+  origin: string;
+}
+
+export interface ResourceDefinition {
+  /** Plural noun: the URL segment and the default RBAC noun, e.g. `builds`. */
+  name: string;
+  table: string;
+  /** The request body's root key, e.g. `build` for `{"build": {...}}`. */
+  root: string;
+  /** The collection path with parent params, e.g. `/products/:product_id/builds`. */
+  path: string;
+  /** The parent in the URL: its param, the column holding it, and its definition's name. */
+  parent?: { param: string; column: string; resource: string };
+  fields: Record<string, Field>;
+  defaultSort: string;
+  /** Index as the will_paginate envelope, or as a bare array (reference server sub-resources). */
+  listShape: 'envelope' | 'array';
+  /** `DELETE` answers 200 with the deleted record, or 204. */
+  deleteReturns: 'record' | 'nothing';
+  /** RBAC noun when it differs from `name`. */
+  permission?: string;
+  /** SQL condition over alias `r`: rows anyone, anonymous included, may read. */
+  publicWhere?: string;
+  /** SQL expression over alias `r`: the id of the user who owns the row. */
+  ownerExpr?: string;
+  /** What owners may do without a role permission. */
+  ownerVerbs?: readonly Verb[];
+  /** A column defaulted to the caller's id on create (the owner of products and platforms). */
+  ownerField?: string;
+  /** `url` and `path` end in `.json`, as the reference server renders some resources. */
+  jsonSuffix?: boolean;
+  /** Adds embedded or computed fields to rendered rows, in one query per page. */
+  embed?: (rows: Row[], context: RenderContext) => Promise<void>;
+  /** Checks across fields after type validation; throw an HttpError to refuse. */
+  check?: (values: Row, existing: Row | undefined, context: RenderContext) => Promise<void> | void;
+  /** Runs in the write transaction after an insert or update (e.g. appointing default roles). */
+  afterWrite?: (row: Row, tx: Queryable, action: 'create' | 'update') => Promise<void>;
+}
+
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Conditions for products, reused by everything that hangs below a product. */
+export const PUBLISHED = (alias: string) =>
+  `${alias}.published_at IS NOT NULL AND ${alias}.published_at <= now() AND ${alias}.visible_at IS NOT NULL AND ${alias}.visible_at <= now()`;
+
+/** The product a row belongs to, by a SQL expression giving its product id. */
+export const productOwner = (productIdExpr: string) => `(SELECT p.user_id FROM products p WHERE p.id = ${productIdExpr})`;
+export const productPublished = (productIdExpr: string) => `EXISTS (SELECT 1 FROM products p WHERE p.id = ${productIdExpr} AND ${PUBLISHED('p')})`;

@@ -1,0 +1,8 @@
+/** Routes beyond the generic five verbs, one module per concern. */
+import type { FastifyInstance } from 'fastify';
+import type { ServerContext } from '../context.js';
+import { registerStatus } from './status.js';
+
+export async function registerRoutes(app: FastifyInstance, context: ServerContext): Promise<void> {
+  registerStatus(app, context);
+}
