@@ -4,7 +4,7 @@
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { authenticate } from './auth/authenticate.js';
-import { ANONYMOUS } from './auth/caller.js';
+import type { ANONYMOUS } from './auth/caller.js';
 import type { ServerContext } from './context.js';
 import { HttpError } from './errors.js';
 import { registerCrud } from './routes/crud.js';

@@ -1,5 +1,5 @@
 /** Products (Release 1: "services") and the records embedded in them. */
-import { PUBLISHED, type ResourceDefinition, type Row } from './definition.js';
+import { PUBLISHED, type RenderContext, type ResourceDefinition, type Row } from './definition.js';
 
 export const products: ResourceDefinition = {
   name: 'products',
@@ -30,7 +30,7 @@ export const products: ResourceDefinition = {
 };
 
 /** `product_licenses[]` and `screenshots[]` inside each product, in two queries per page. */
-async function embedLicensesAndScreenshots(rows: Row[], { db, origin }: { db: import('../db/database.js').Queryable; origin: string }): Promise<void> {
+async function embedLicensesAndScreenshots(rows: Row[], { db, origin }: RenderContext): Promise<void> {
   if (!rows.length) return;
   const ids = rows.map((r) => r.id);
   const licenses = await db.query<Row>(
