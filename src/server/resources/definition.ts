@@ -72,6 +72,8 @@ export interface ResourceDefinition {
   embed?: (rows: Row[], context: RenderContext) => Promise<void>;
   /** Checks across fields after type validation; throw an HttpError to refuse. */
   check?: (values: Row, existing: Row | undefined, context: RenderContext) => Promise<void> | void;
+  /** Refuses a delete by throwing an HttpError (e.g. administrators deleting themselves). */
+  beforeDelete?: (row: Row, context: RenderContext) => Promise<void> | void;
   /** Runs in the write transaction after an insert or update (e.g. appointing default roles). */
   afterWrite?: (row: Row, tx: Queryable, action: 'create' | 'update') => Promise<void>;
 }

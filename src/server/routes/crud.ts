@@ -124,6 +124,7 @@ async function remove(context: ServerContext, definition: ResourceDefinition, re
   if (!caller.user) throw denied(false, `delete ${definition.name}`);
   await checkParents(context, definition, params, caller);
   const existing = await findReadable(context, definition, params, caller, 'delete');
+  await definition.beforeDelete?.(existing, renderContext(context, req));
   const [body] = await render(context, definition, [existing], req, params);
   try {
     await context.db.query(`DELETE FROM ${definition.table} WHERE id = $1`, [existing.id]);
