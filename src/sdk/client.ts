@@ -40,6 +40,7 @@ import { Surrogates } from './resources/surrogates.js';
 import { Tasks } from './resources/tasks.js';
 import { Users } from './resources/users.js';
 import { Vouchers } from './resources/vouchers.js';
+import { Events } from '../events/index.js';
 
 export interface MarketplaceOptions extends TransportOptions {
   /** `auto` (default) asks `GET /status` once; `r1` speaks `/services`, `r2` `/products`. */
@@ -85,6 +86,8 @@ export class Marketplace {
   readonly appointments: Appointments;
   readonly identityProviders: IdentityProviders;
   readonly session: Session;
+  /** The realtime event stream (WebSocket). */
+  readonly events: Events;
 
   private readonly transport: Transport;
   private readonly dialectOption: DialectOption;
@@ -130,6 +133,7 @@ export class Marketplace {
     this.appointments = new Appointments(this);
     this.identityProviders = new IdentityProviders(this);
     this.session = new Session(this);
+    this.events = new Events(this);
   }
 
   /** The API generation in use; with `auto`, detected once from `GET /status`. */
@@ -164,6 +168,11 @@ export class Marketplace {
   /** Closes idle keep-alive connections; the client can still be used afterwards. */
   close(): Promise<void> {
     return this.transport.close();
+  }
+
+  /** @internal The bearer token for the event stream. */
+  _token(): Promise<string | undefined> {
+    return this.transport.token(false);
   }
 
   /** @internal Resource plumbing: maps the dialect both ways and returns the JSON body. */

@@ -208,7 +208,8 @@ export class Transport {
     }
   }
 
-  private async token(forceRefresh: boolean): Promise<string | undefined> {
+  /** The bearer token the next request would send. */
+  async token(forceRefresh: boolean): Promise<string | undefined> {
     if (this.options.tokenProvider) {
       try {
         return (await this.options.tokenProvider({ forceRefresh })) ?? this.options.token;
