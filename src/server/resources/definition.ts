@@ -33,6 +33,30 @@ export interface Field {
 
 export type Row = Record<string, unknown>;
 
+/** Collects query parameters: `add(value)` returns its placeholder (`$3`). */
+export interface SqlParams {
+  add(value: unknown): string;
+}
+
+/** A user with rights over a row without a role permission: SQL for their id, and what they may do. */
+export interface Ownership {
+  /** SQL expression over alias `r`: the user's id. */
+  expr: string;
+  verbs: readonly Verb[];
+}
+
+/**
+ * A file kept with a record, sent as multipart `root[name]` on create or update and stored in
+ * its own table (one file per record, keyed by the record's id).
+ */
+export interface Attachment {
+  table: string;
+  /** The column of `table` holding the record's id, e.g. `product_id`. */
+  key: string;
+  /** Only images are accepted. */
+  images?: boolean;
+}
+
 export interface RenderContext {
   db: Queryable;
   caller: Caller;
@@ -52,6 +76,12 @@ export interface ResourceDefinition {
   parent?: { param: string; column: string; resource: string };
   fields: Record<string, Field>;
   defaultSort: string;
+  /** Direction of the default sort (ascending unless said). */
+  defaultOrder?: 'asc' | 'desc';
+  /** Query filters beyond the fields (e.g. `published=true`): SQL over alias `r`; throw an HttpError for a bad value. */
+  filters?: Record<string, (value: string, sql: SqlParams) => string>;
+  /** Files stored with the record, by body field name (e.g. `logo`). */
+  attachments?: Record<string, Attachment>;
   /** Index as the will_paginate envelope, or as a bare array (reference server sub-resources). */
   listShape: 'envelope' | 'array';
   /** `DELETE` answers 200 with the deleted record, or 204. */
@@ -64,6 +94,10 @@ export interface ResourceDefinition {
   ownerExpr?: string;
   /** What owners may do without a role permission. */
   ownerVerbs?: readonly Verb[];
+  /** Further users with rights over a row, e.g. an entitlement's holder besides its product's owner. */
+  owners?: readonly Ownership[];
+  /** Other RBAC nouns whose `read` also grants reading these rows (`products` for all below a product). */
+  readNouns?: readonly string[];
   /** A column defaulted to the caller's id on create (the owner of products and platforms). */
   ownerField?: string;
   /** `url` and `path` end in `.json`, as the reference server renders some resources. */

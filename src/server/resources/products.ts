@@ -1,4 +1,6 @@
 /** Products (Release 1: "services") and the records embedded in them. */
+import { badRequest } from '../errors.js';
+import { embedImageFields } from './catalog/screenshots.js';
 import { PUBLISHED, type RenderContext, type ResourceDefinition, type Row } from './definition.js';
 
 export const products: ResourceDefinition = {
@@ -19,6 +21,14 @@ export const products: ResourceDefinition = {
     visible_at: { type: 'timestamp', sortable: true },
   },
   defaultSort: 'name',
+  // `published=true`: public now; `false`: everything else the caller may read.
+  filters: {
+    published(value) {
+      if (value !== 'true' && value !== 'false') throw badRequest('The published filter must be true or false.');
+      return value === 'true' ? PUBLISHED('r') : `NOT (${PUBLISHED('r')})`;
+    },
+  },
+  attachments: { logo: { table: 'product_logos', key: 'product_id', images: true } },
   listShape: 'envelope',
   deleteReturns: 'record',
   publicWhere: PUBLISHED('r'),
@@ -52,6 +62,7 @@ async function embedLicensesAndScreenshots(rows: Row[], { db, origin }: RenderCo
   };
   const licensesOf = byProduct(licenses.rows, 'licenses');
   const screenshotsOf = byProduct(screenshots.rows, 'screenshots');
+  await embedImageFields(db, [...screenshotsOf.values()].flat());
   for (const row of rows) {
     row.product_licenses = licensesOf.get(row.id) ?? [];
     row.screenshots = screenshotsOf.get(row.id) ?? [];

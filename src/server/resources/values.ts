@@ -3,6 +3,7 @@
  * ignored (clients send rendered records back), types are checked, not guessed.
  */
 import { invalid, HttpError } from '../errors.js';
+import { Upload } from '../uploads.js';
 import { UUID_PATTERN, type Field, type ResourceDefinition, type Row } from './definition.js';
 
 /** The record's fields from a body that may be wrapped (`{"product": {...}}`) or flat. */
@@ -57,6 +58,7 @@ type Converted = { value: unknown } | { error: string };
 
 function convert(field: Field, raw: unknown): Converted {
   if (raw === null) return { value: null };
+  if (raw instanceof Upload) return { error: 'must be a value, not a file' };
   switch (field.type) {
     case 'text': {
       if (typeof raw !== 'string' && typeof raw !== 'number') return { error: 'must be a string' };
@@ -86,11 +88,13 @@ function convert(field: Field, raw: unknown): Converted {
     case 'json': {
       if (typeof raw === 'string') {
         if (!field.acceptsJsonString) return { error: 'must be a JSON object or array' };
+        let parsed: unknown;
         try {
-          return { value: JSON.stringify(JSON.parse(raw)) };
+          parsed = JSON.parse(raw);
         } catch {
           return { error: 'must be valid JSON' };
         }
+        return parsed !== null && typeof parsed === 'object' ? { value: JSON.stringify(parsed) } : { error: 'must be a JSON object or array' };
       }
       if (typeof raw !== 'object') return { error: 'must be a JSON object or array' };
       return { value: JSON.stringify(raw) };

@@ -7,7 +7,8 @@ import type { Caller } from '../auth/caller.js';
 import { can, type Verb } from '../auth/permissions.js';
 import type { Queryable } from '../db/database.js';
 import { badRequest, denied, fromDatabaseError, HttpError, notFound } from '../errors.js';
-import { UUID_PATTERN, type RenderContext, type ResourceDefinition, type Row } from '../resources/definition.js';
+import { storeUploads, takeUploads } from '../resources/attachments.js';
+import { UUID_PATTERN, type Ownership, type RenderContext, type ResourceDefinition, type Row } from '../resources/definition.js';
 import { toColumns, toJson, unwrap } from '../resources/values.js';
 import type { ServerContext } from '../context.js';
 
@@ -35,20 +36,41 @@ export function registerCrud(app: FastifyInstance, context: ServerContext): void
 
 async function list(context: ServerContext, definition: ResourceDefinition, req: FastifyRequest, reply: FastifyReply) {
   const params = checkIds(req.params as Params);
-  const caller = req.caller;
-  await checkParents(context, definition, params, caller);
-  const query = req.query as Record<string, unknown>;
+  await checkParents(context, definition, params, req.caller);
+  return listRecords(context, definition, req, reply, { params });
+}
+
+export interface ListOptions {
+  /** The URL's ids (parents are scoped by them). */
+  params?: Params;
+  /** Paging, sorting and filters; default: the request's query string. */
+  query?: Record<string, unknown>;
+  /** More SQL conditions over alias `r`. */
+  where?: (sql: Sql) => string[];
+  /** The order when `sort` names no sortable field (e.g. search relevance). */
+  defaultOrder?: (sql: Sql) => string;
+}
+
+/**
+ * A page of the rows the caller may read, filtered and sorted, as an envelope or a bare array.
+ * Bare arrays (the reference server's unpaginated sub-resource lists) hold every row unless the
+ * client asks for `page` or `per_page`: clients take an array for the whole list.
+ */
+export async function listRecords(context: ServerContext, definition: ResourceDefinition, req: FastifyRequest, reply: FastifyReply, options: ListOptions = {}) {
+  const params = options.params ?? {};
+  const query = options.query ?? (req.query as Record<string, unknown>);
   const page = positiveInt(query.page, 'page', 1);
   const perPage = Math.min(positiveInt(query.per_page, 'per_page', DEFAULT_PER_PAGE), MAX_PER_PAGE);
+  const everything = definition.listShape === 'array' && query.page === undefined && query.per_page === undefined;
 
   const sql = new Sql();
-  const where = [scopeWhere(definition, params, sql), readWhere(definition, caller, sql), ...filterWhere(definition, query, sql)];
-  if (where.includes(null)) throw denied(!!caller.user, `list ${definition.name}`);
+  const where = [scopeWhere(definition, params, sql), readWhere(definition, req.caller, sql), ...filterWhere(definition, query, sql), ...(options.where?.(sql) ?? [])];
+  if (where.includes(null)) throw denied(!!req.caller.user, `list ${definition.name}`);
   const condition = where.filter((w): w is string => !!w).join(' AND ') || 'TRUE';
-  const order = orderBy(definition, query);
-
   const whereParams = [...sql.params];
-  const rows = await selectRows(context.db, definition, `WHERE ${condition} ORDER BY ${order}`, sql, perPage, (page - 1) * perPage);
+  const order = orderBy(definition, query, sql, options.defaultOrder);
+
+  const rows = await selectRows(context.db, definition, `WHERE ${condition} ORDER BY ${order}`, sql, everything ? null : perPage, everything ? 0 : (page - 1) * perPage);
   const rendered = await render(context, definition, rows, req, params);
   if (definition.listShape === 'array') return rendered;
 
@@ -79,7 +101,9 @@ async function create(context: ServerContext, definition: ResourceDefinition, re
   const caller = req.caller;
   if (!caller.user) throw denied(false, `create ${definition.name}`);
   await checkParents(context, definition, params, caller);
-  const values = toColumns(definition, unwrap(req.body, definition.root), 'create');
+  const input = unwrap(req.body, definition.root);
+  const values = toColumns(definition, input, 'create');
+  const uploads = takeUploads(definition, input);
   if (definition.parent) values[definition.parent.column] = params[definition.parent.param];
   if (definition.ownerField && values[definition.ownerField] === undefined) values[definition.ownerField] = caller.user.id;
   await definition.check?.(values, undefined, renderContext(context, req));
@@ -92,10 +116,13 @@ async function create(context: ServerContext, definition: ResourceDefinition, re
       `INSERT INTO ${definition.table} (${columns.map(quote).join(', ')}) VALUES (${placeholders.join(', ')}) RETURNING id`,
       sql.params,
     );
-    return inserted.rows[0]!.id as string;
+    const id = inserted.rows[0]!.id as string;
+    await storeUploads(tx, definition, id, uploads);
+    return id;
   });
   const [body] = await render(context, definition, [row], req, params);
-  reply.code(201).header('location', (body as { url?: string }).url);
+  // The self link, from `path`: a licence's `url` is its text, not itself.
+  reply.code(201).header('location', `${originOf(req)}${String(body!.path)}`);
   return body;
 }
 
@@ -105,7 +132,9 @@ async function update(context: ServerContext, definition: ResourceDefinition, re
   if (!caller.user) throw denied(false, `update ${definition.name}`);
   await checkParents(context, definition, params, caller);
   const existing = await findReadable(context, definition, params, caller, 'update');
-  const values = toColumns(definition, unwrap(req.body, definition.root), 'update');
+  const input = unwrap(req.body, definition.root);
+  const values = toColumns(definition, input, 'update');
+  const uploads = takeUploads(definition, input);
   await definition.check?.(values, existing, renderContext(context, req));
 
   const row = await writeChecked(context, definition, caller, 'update', async (tx) => {
@@ -113,6 +142,7 @@ async function update(context: ServerContext, definition: ResourceDefinition, re
     const sets = Object.keys(values).map((c) => `${quote(c)} = ${sql.add(values[c])}`);
     sets.push('updated_at = now()');
     await tx.query(`UPDATE ${definition.table} SET ${sets.join(', ')} WHERE id = ${sql.add(existing.id)}`, sql.params);
+    await storeUploads(tx, definition, existing.id as string, uploads);
     return existing.id as string;
   });
   return (await render(context, definition, [row], req, params))[0];
@@ -141,7 +171,20 @@ async function remove(context: ServerContext, definition: ResourceDefinition, re
 
 /** May `caller` do `verb` to rows of this resource by role, regardless of ownership? */
 export function allowedByRole(definition: ResourceDefinition, caller: Caller, verb: Verb): boolean {
-  return can(caller.permissions, definition.permission ?? definition.name, verb);
+  if (can(caller.permissions, definition.permission ?? definition.name, verb)) return true;
+  return verb === 'read' && !!definition.readNouns?.some((noun) => can(caller.permissions, noun, 'read'));
+}
+
+/** Who has rights over a row without a role, each as a selected column `__owner…`. */
+function ownerships(definition: ResourceDefinition): (Ownership & { column: string })[] {
+  const list = definition.ownerExpr ? [{ column: '__owner', expr: definition.ownerExpr, verbs: definition.ownerVerbs ?? [] }] : [];
+  return [...list, ...(definition.owners ?? []).map((owner, i) => ({ ...owner, column: `__owner_${i + 1}` }))];
+}
+
+/** May the caller `verb` this row (selected with access columns) as one of its owners? */
+function ownerMay(definition: ResourceDefinition, row: Row, caller: Caller, verb: Verb): boolean {
+  const user = caller.user;
+  return !!user && ownerships(definition).some((owner) => owner.verbs.includes(verb) && row[owner.column] === user.id);
 }
 
 /** SQL limiting reads to what the caller may see; `null` when they may see nothing. */
@@ -149,8 +192,12 @@ function readWhere(definition: ResourceDefinition, caller: Caller, sql: Sql): st
   if (allowedByRole(definition, caller, 'read')) return undefined;
   const options: string[] = [];
   if (definition.publicWhere) options.push(`(${definition.publicWhere})`);
-  if (definition.ownerExpr && caller.user && definition.ownerVerbs?.includes('read')) {
-    options.push(`${definition.ownerExpr} = ${sql.add(caller.user.id)}`);
+  if (caller.user) {
+    const readers = ownerships(definition).filter((owner) => owner.verbs.includes('read'));
+    if (readers.length) {
+      const me = sql.add(caller.user.id);
+      options.push(...readers.map((owner) => `${owner.expr} = ${me}`));
+    }
   }
   return options.length ? `(${options.join(' OR ')})` : null;
 }
@@ -162,12 +209,19 @@ async function findReadable(context: ServerContext, definition: ResourceDefiniti
   const rows = await selectRows(context.db, definition, `WHERE r.id = ${sql.add(params.id)}${scope ? ` AND ${scope}` : ''}`, sql, 1, 0, true);
   const row = rows[0];
   if (!row) throw notFound(`No ${definition.root.replace(/_/g, ' ')} with id ${params.id}.`);
-  if (allowedByRole(definition, caller, verb)) return row;
-  const owner = row.__owner as string | null | undefined;
-  const isOwner = !!caller.user && owner === caller.user.id;
-  if (isOwner && definition.ownerVerbs?.includes(verb)) return row;
+  if (allowedByRole(definition, caller, verb) || ownerMay(definition, row, caller, verb)) return row;
   if (verb === 'read' && row.__public === true) return row;
   throw denied(!!caller.user, `${verb} this ${definition.root.replace(/_/g, ' ')}`);
+}
+
+/**
+ * The record a URL names (`params.id`), checked from the top: malformed ids and missing
+ * parents are 404s, and every parent must be readable. For routes beyond the five verbs.
+ */
+export async function loadRecord(context: ServerContext, definition: ResourceDefinition, req: FastifyRequest, verb: Verb = 'read'): Promise<{ row: Row; params: Params }> {
+  const params = checkIds(req.params as Params);
+  await checkParents(context, definition, params, req.caller);
+  return { row: await findReadable(context, definition, params, req.caller, verb), params };
 }
 
 /**
@@ -187,9 +241,8 @@ async function writeChecked(
       const id = await write(tx);
       const rows = await selectRows(tx, definition, 'WHERE r.id = $1', Sql.of(id), 1, 0, true);
       const row = rows[0]!;
-      if (!allowedByRole(definition, caller, verb)) {
-        const isOwner = !!caller.user && row.__owner === caller.user.id;
-        if (!isOwner || !definition.ownerVerbs?.includes(verb)) throw denied(!!caller.user, `${verb} this ${definition.root.replace(/_/g, ' ')}`);
+      if (!allowedByRole(definition, caller, verb) && !ownerMay(definition, row, caller, verb)) {
+        throw denied(!!caller.user, `${verb} this ${definition.root.replace(/_/g, ' ')}`);
       }
       await definition.afterWrite?.(row, tx, verb);
       return row;
@@ -220,11 +273,18 @@ function scopeWhere(definition: ResourceDefinition, params: Params, sql: Sql): s
 // ---------------------------------------------------------------------------------------
 // Query parameters
 
+/** `?field=value`: strings contain the value (case-insensitive), everything else matches exactly. */
 function filterWhere(definition: ResourceDefinition, query: Record<string, unknown>, sql: Sql): string[] {
   const conditions: string[] = [];
   for (const [name, raw] of Object.entries(query)) {
+    if (typeof raw !== 'string') continue;
+    const custom = definition.filters?.[name];
+    if (custom) {
+      conditions.push(`(${custom(raw, sql)})`);
+      continue;
+    }
     const field = definition.fields[name];
-    if (!field || field.secret || typeof raw !== 'string') continue;
+    if (!field || field.secret) continue;
     const filterable = field.filterable ?? ['text', 'uuid', 'integer', 'boolean'].includes(field.type);
     if (!filterable || name === definition.parent?.column) continue;
     const column = `r.${quote(name)}`;
@@ -232,6 +292,8 @@ function filterWhere(definition: ResourceDefinition, query: Record<string, unkno
       // Rails turns `+` in a query into a space; mime types need it back.
       const values = raw.split(',').map((v) => v.trim().replace(/ /g, '+')).filter(Boolean);
       conditions.push(`${column} = ANY(${sql.add(values)})`);
+    } else if (field.type === 'text' && field.enum) {
+      conditions.push(`${column} = ${sql.add(raw)}`);
     } else if (field.type === 'text') {
       conditions.push(`${column} ILIKE ${sql.add(`%${raw.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
     } else if (field.type === 'uuid') {
@@ -248,22 +310,28 @@ function filterWhere(definition: ResourceDefinition, query: Record<string, unkno
   return conditions;
 }
 
-/** Only whitelisted columns can be sorted on; anything else falls back to the default. */
-function orderBy(definition: ResourceDefinition, query: Record<string, unknown>): string {
+/**
+ * Only whitelisted columns can be sorted on; anything else falls back to the default.
+ * `order` is `asc`/`ascending` or `desc`/`descending` (the spec's words and Rails').
+ */
+function orderBy(definition: ResourceDefinition, query: Record<string, unknown>, sql: Sql, fallback?: (sql: Sql) => string): string {
   const requested = typeof query.sort === 'string' ? query.sort : undefined;
-  const sort = requested && (definition.fields[requested]?.sortable || requested === 'created_at' || requested === 'updated_at') ? requested : definition.defaultSort;
-  const order = typeof query.order === 'string' && /^desc(ending)?$/i.test(query.order) ? 'DESC' : 'ASC';
-  return `r.${quote(sort)} ${order}, r.id ${order}`;
+  const valid = requested && (definition.fields[requested]?.sortable || requested === 'created_at' || requested === 'updated_at');
+  if (!valid && fallback) return `${fallback(sql)}, r.id`;
+  const asked = typeof query.order === 'string' ? /^(asc|desc)(?:ending)?$/i.exec(query.order)?.[1] : undefined;
+  const order = (asked ?? (valid ? 'asc' : (definition.defaultOrder ?? 'asc'))).toUpperCase();
+  return `r.${quote(valid ? requested : definition.defaultSort)} ${order}, r.id ${order}`;
 }
 
 function positiveInt(raw: unknown, name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
-  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw badRequest(`${name} must be a positive integer.`);
-  return Number(raw);
+  const text = typeof raw === 'number' ? String(raw) : raw;
+  if (typeof text !== 'string' || !/^\d{1,9}$/.test(text) || Number(text) < 1) throw badRequest(`The ${name} parameter must be a positive integer.`);
+  return Number(text);
 }
 
 /** A malformed id in a path is simply a record that does not exist. */
-function checkIds(params: Params): Params {
+export function checkIds(params: Params): Params {
   for (const [name, value] of Object.entries(params)) {
     if ((name === 'id' || name.endsWith('_id')) && !UUID_PATTERN.test(value)) throw notFound(`No record with id ${JSON.stringify(value)}.`);
   }
@@ -279,13 +347,14 @@ async function selectRows(
   definition: ResourceDefinition,
   tail: string,
   sql: Sql,
-  limit: number,
+  limit: number | null,
   offset: number,
   withAccess = false,
 ): Promise<Row[]> {
   const columns = ['id', ...Object.keys(definition.fields), 'created_at', 'updated_at'].map((c) => `r.${quote(c)}`);
   if (withAccess) {
-    columns.push(`${definition.ownerExpr ?? 'NULL::uuid'} AS __owner`, `${definition.publicWhere ? `(${definition.publicWhere})` : 'false'} AS __public`);
+    columns.push(...ownerships(definition).map((owner) => `${owner.expr} AS ${owner.column}`));
+    columns.push(`${definition.publicWhere ? `(${definition.publicWhere})` : 'false'} AS __public`);
   }
   const { rows } = await db.query<Row>(
     `SELECT ${columns.join(', ')} FROM ${definition.table} r ${tail} LIMIT ${sql.add(limit)} OFFSET ${sql.add(offset)}`,
@@ -311,7 +380,8 @@ export async function render(context: ServerContext, definition: ResourceDefinit
     }
     const path = linkPath(definition, params, row);
     record.path = path;
-    record.url = `${ctx.origin}${path}`;
+    // A resource whose own `url` is data (a licence's text) keeps it; its self link is `path`.
+    if (!definition.fields.url) record.url = `${ctx.origin}${path}`;
     return record;
   });
   await definition.embed?.(out, ctx);
