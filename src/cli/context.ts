@@ -1,0 +1,99 @@
+/**
+ * What every command gets injected (as gh's Factory): the IO streams, the global options,
+ * the printer and a lazily made SDK client. Tests build one over in-memory streams.
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Marketplace } from '../index.js';
+import { AuthRequiredError, UsageError } from './errors.js';
+import { Output, type Format } from './output.js';
+
+export interface CliIO {
+  stdout: Writable & { isTTY?: boolean; columns?: number };
+  stderr: Writable & { isTTY?: boolean };
+  stdin: Readable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+}
+
+export interface GlobalOptions {
+  url?: string;
+  profile?: string;
+  json?: boolean;
+  output?: string;
+  color?: boolean;
+  interactive?: boolean;
+  debug?: boolean;
+}
+
+/** Where to connect and as whom; the login issue plugs profiles and stored credentials in here. */
+export interface Target {
+  url: string;
+  token?: string;
+}
+
+export type TargetResolver = (options: GlobalOptions, env: NodeJS.ProcessEnv) => Promise<Target | undefined>;
+
+export interface CliContext {
+  io: CliIO;
+  options: GlobalOptions;
+  output: Output;
+  /** False with --non-interactive, --json, CI=true, or without a terminal. */
+  interactive: boolean;
+  /** The SDK client for the selected marketplace; fails with exit code 4 when no URL is known. */
+  client(): Promise<Marketplace>;
+  /** Like `client()`, but a token is required (exit code 4 without one). */
+  signedInClient(): Promise<Marketplace>;
+}
+
+export async function createContext(io: CliIO, options: GlobalOptions, resolveTarget: TargetResolver = environmentTarget): Promise<CliContext> {
+  const format = formatOf(options);
+  const color = options.color !== false && !io.env.NO_COLOR && !!io.stdout.isTTY && io.env.TERM !== 'dumb';
+  const output = await Output.create({ stdout: io.stdout, stderr: io.stderr, format, color });
+  const interactive = options.interactive !== false && !output.machine && !!io.stdin.isTTY && !!io.stdout.isTTY && !isCI(io.env);
+  let client: Promise<Marketplace> | undefined;
+  let target: Target | undefined;
+
+  const makeClient = async (): Promise<Marketplace> => {
+    target = await resolveTarget(options, io.env);
+    if (!target) throw new AuthRequiredError('No marketplace selected: pass --url, set HSP_URL, or run "hsp login".');
+    const { Marketplace } = await import('../index.js');
+    return new Marketplace({
+      baseUrl: target.url,
+      token: target.token,
+      userAgent: 'hsp-cli',
+      onRequest: options.debug ? (t) => io.stderr.write(`> ${t.method} ${t.url} (attempt ${t.attempt})${t.headers.authorization ? ` authorization: ${t.headers.authorization}` : ''}\n`) : undefined,
+      onResponse: options.debug ? (t) => io.stderr.write(`< ${t.status} ${t.method} ${t.url} in ${Math.round(t.durationMs)} ms${t.retryInMs !== undefined ? `, retrying in ${t.retryInMs} ms` : ''}\n`) : undefined,
+    });
+  };
+
+  return {
+    io,
+    options,
+    output,
+    interactive,
+    client: () => (client ??= makeClient()),
+    async signedInClient() {
+      const c = await (client ??= makeClient());
+      if (!target?.token) throw new AuthRequiredError('You are not signed in: run "hsp login", or set HSP_TOKEN.');
+      return c;
+    },
+  };
+}
+
+function formatOf(options: GlobalOptions): Format | undefined {
+  if (options.json) return 'json';
+  if (options.output === undefined) return undefined;
+  if (options.output === 'table' || options.output === 'json' || options.output === 'yaml') return options.output;
+  throw new UsageError(`--output must be table, json or yaml, got "${options.output}".`);
+}
+
+function isCI(env: NodeJS.ProcessEnv): boolean {
+  return !!env.CI && env.CI !== 'false' && env.CI !== '0';
+}
+
+/** Without stored profiles: --url or HSP_URL, and HSP_TOKEN. */
+export const environmentTarget: TargetResolver = async (options, env) => {
+  const url = options.url ?? env.HSP_URL;
+  if (!url) return undefined;
+  if (!/^https?:\/\//.test(url)) throw new UsageError(`The marketplace URL must start with http:// or https://, got "${url}".`);
+  return { url, token: env.HSP_TOKEN || undefined };
+};

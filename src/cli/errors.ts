@@ -1,0 +1,42 @@
+/**
+ * What a failed command prints and which exit code it returns: one readable sentence (plus a
+ * hint when one helps), never a stack trace. 0 success, 1 failure, 2 usage, 4 authentication.
+ */
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, auth: 4 } as const;
+
+/** A mistake in how the command was called: exit code 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** No credentials, or the server refused them: exit code 4. */
+export class AuthRequiredError extends Error {
+  override name = 'AuthRequiredError';
+}
+
+export function exitCodeFor(error: unknown): number {
+  const name = (error as Error)?.name;
+  if (name === 'UsageError' || name === 'InvalidArgumentError') return EXIT.usage;
+  if (name === 'AuthRequiredError' || name === 'AuthenticationError') return EXIT.auth;
+  return EXIT.failure;
+}
+
+export function describeError(error: unknown): { message: string; hint?: string } {
+  const e = error as Error & { code?: string; status?: number };
+  const message = (e?.message ?? String(error)).split('\n')[0] ?? 'Something went wrong.';
+  switch (e?.name) {
+    case 'AuthenticationError':
+      return { message, hint: 'Sign in with "hsp login", or set HSP_TOKEN.' };
+    case 'PermissionDeniedError':
+      return { message, hint: 'Your account lacks the role for this; ask an administrator.' };
+    case 'ConnectionError':
+      return { message, hint: 'Is the marketplace running? Check --url (or HSP_URL).' };
+    case 'TimeoutError':
+      return { message, hint: 'The server is slow or unreachable; try again, or raise --timeout.' };
+    case 'NotAcceptableError':
+      return { message, hint: 'This server may not be an HSP Marketplace.' };
+  }
+  if (e?.code === 'EADDRINUSE') return { message: message.replace(/^listen /, 'Cannot listen: '), hint: 'Choose another port with --port.' };
+  return { message };
+}
