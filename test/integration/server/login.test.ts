@@ -1,0 +1,370 @@
+/**
+ * Signing in with a real OpenID Provider (`oidc-provider` on loopback): its tokens as bearer
+ * tokens, and the whole browser flow ending at a loopback redirect_uri (RFC 8252), followed
+ * hop by hop with `fetch` the way a browser would.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
+import Provider from 'oidc-provider';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthenticationError, type APIError } from '../../../src/index.js';
+import { useMarketplace } from '../../helpers/marketplace.js';
+
+const m = useMarketplace();
+
+// ---------------------------------------------------------------------------------------
+// The OpenID Provider
+
+
+const ACCOUNTS: Record<string, Record<string, unknown>> = {
+  alice: { name: 'Alice Liddell', given_name: 'Alice', family_name: 'Liddell', email: 'alice@example.org', email_verified: true, locale: 'en-GB' },
+  bob: { given_name: 'Bob', family_name: 'Builder', email: 'bob@example.org' },
+  carol: { email: 'carol@example.org' },
+  dave: { name: 'Dave Concurrent' },
+};
+const CLIENT = { client_id: 'marketplace', client_secret: 'marketplace-secret' };
+const OTHER_CLIENT = { client_id: 'other-app', client_secret: 'other-secret' };
+/** Where the test itself, acting as a client, receives codes (never contacted: the flow stops at the redirect). */
+const TEST_CALLBACK = 'http://127.0.0.1:9/test-callback';
+
+const op = {
+  issuer: '',
+  server: undefined as Server | undefined,
+  privateKey: undefined as CryptoKey | undefined,
+  kid: 'test-key-1',
+  /** Who the next interactive sign-in is, or `deny` to refuse it. */
+  next: 'alice' as string,
+};
+
+async function startProvider(): Promise<void> {
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  op.privateKey = privateKey;
+  const jwk: JWK = { ...(await exportJWK(privateKey)), kid: op.kid, alg: 'RS256', use: 'sig' };
+  // Listen first: the issuer URL names the port.
+  op.server = createServer();
+  await new Promise<void>((resolve) => op.server!.listen(0, '127.0.0.1', resolve));
+  op.issuer = `http://127.0.0.1:${(op.server.address() as AddressInfo).port}`;
+  const provider = new Provider(op.issuer, {
+    clients: [
+      { ...CLIENT, redirect_uris: [`${m.url}/sessions`, TEST_CALLBACK], response_types: ['code'], grant_types: ['authorization_code'] },
+      { ...OTHER_CLIENT, redirect_uris: [TEST_CALLBACK], response_types: ['code'], grant_types: ['authorization_code'] },
+    ],
+    jwks: { keys: [jwk] },
+    findAccount: (_ctx: unknown, id: string) => (ACCOUNTS[id] ? { accountId: id, claims: () => ({ sub: id, ...ACCOUNTS[id] }) } : undefined),
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name', 'locale'] },
+    // Profile claims in the ID token too, so a bearer ID token names its user.
+    conformIdTokenClaims: false,
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    cookies: { keys: ['test-cookie-signing-key'] },
+    ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 3600, IdToken: 600, Interaction: 600, Session: 3600 },
+  });
+  const handle = provider.callback();
+  op.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!req.url?.startsWith('/interaction/')) return handle(req, res);
+    interact(provider, req, res).catch((error: unknown) => {
+      res.statusCode = 500;
+      res.end(String(error));
+    });
+  });
+}
+
+/** The provider's login and consent pages, answered at once for `op.next`. */
+async function interact(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const details = await provider.interactionDetails(req, res);
+  if (op.next === 'deny') {
+    await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user said no.' }, { mergeWithLastSubmission: false });
+    return;
+  }
+  if (details.prompt.name === 'login') {
+    await provider.interactionFinished(req, res, { login: { accountId: op.next } }, { mergeWithLastSubmission: false });
+    return;
+  }
+  const grant = new provider.Grant({ accountId: details.session!.accountId!, clientId: details.params.client_id as string });
+  if (details.prompt.details.missingOIDCScope) grant.addOIDCScope(details.prompt.details.missingOIDCScope.join(' '));
+  if (details.prompt.details.missingOIDCClaims) grant.addOIDCClaims(details.prompt.details.missingOIDCClaims);
+  await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+}
+
+// ---------------------------------------------------------------------------------------
+// A browser: cookies and redirects, one hop at a time
+
+class Browser {
+  private readonly cookies = new Map<string, Map<string, string>>();
+
+  /** Follows redirects from `url` until `stop(url)` says so (that URL is not fetched) or a page answers. */
+  async follow(url: string, stop: (url: string) => boolean = () => false): Promise<{ url: string; response?: Response; hops: string[] }> {
+    const hops: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      if (i > 0 && stop(url)) return { url, hops };
+      const response = await fetch(url, { redirect: 'manual', headers: { accept: 'text/html', cookie: this.header(url) } });
+      this.store(url, response);
+      const location = response.headers.get('location');
+      if (response.status < 300 || response.status >= 400 || !location) return { url, response, hops };
+      url = new URL(location, url).href;
+      hops.push(url);
+    }
+    throw new Error('too many redirects');
+  }
+
+  private store(url: string, response: Response): void {
+    const host = new URL(url).host;
+    const jar = this.cookies.get(host) ?? new Map<string, string>();
+    this.cookies.set(host, jar);
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';');
+      const name = pair.slice(0, pair.indexOf('=')).trim();
+      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split('=')[1]!) < Date.now()));
+      if (expired) jar.delete(name);
+      else jar.set(name, pair.slice(pair.indexOf('=') + 1).trim());
+    }
+  }
+
+  private header(url: string): string {
+    return [...(this.cookies.get(new URL(url).host) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+}
+
+/** Tokens straight from the provider, the test acting as the client (authorization code + PKCE). */
+async function providerTokens(account: string, client = CLIENT): Promise<{ id_token: string; access_token: string }> {
+  op.next = account;
+  const auth = new URL(`${op.issuer}/auth`);
+  const verifier = 'a-test-verifier-that-is-long-enough-for-pkce-rules';
+  const challenge = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))).toString('base64url');
+  auth.search = new URLSearchParams({
+    client_id: client.client_id,
+    response_type: 'code',
+    scope: 'openid profile email',
+    redirect_uri: TEST_CALLBACK,
+    state: 'test',
+    nonce: 'test-nonce',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
+  }).toString();
+  const { url } = await new Browser().follow(auth.href, (u) => u.startsWith(TEST_CALLBACK));
+  const code = new URL(url).searchParams.get('code');
+  if (!code) throw new Error(`no code in ${url}`);
+  const response = await fetch(`${op.issuer}/token`, {
+    method: 'POST',
+    headers: { authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: TEST_CALLBACK, code_verifier: verifier }),
+  });
+  if (!response.ok) throw new Error(`token endpoint: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { id_token: string; access_token: string };
+}
+
+/** A token signed with the provider's own key, with claims a real provider would not issue. */
+async function forge(claims: Record<string, unknown>, lifetime: { iat: number; exp: number }): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: op.kid }).setIssuedAt(lifetime.iat).setExpirationTime(lifetime.exp).sign(op.privateKey!);
+}
+
+// ---------------------------------------------------------------------------------------
+// The loopback redirect target (what `hsp login` listens on)
+
+const loopback = { server: undefined as Server | undefined, base: '', received: [] as string[] };
+
+async function startLoopback(): Promise<void> {
+  loopback.server = createServer((req, res) => {
+    loopback.received.push(req.url ?? '');
+    res.setHeader('content-type', 'text/plain');
+    res.end('Signed in; you may close this window.');
+  });
+  await new Promise<void>((resolve) => loopback.server!.listen(0, '127.0.0.1', resolve));
+  loopback.base = `http://127.0.0.1:${(loopback.server.address() as AddressInfo).port}`;
+}
+
+let providerId = '';
+
+beforeAll(async () => {
+  await startProvider();
+  await startLoopback();
+  const registered = await m.admin.identityProviders.create({ name: 'Test OP', issuer: op.issuer, ...CLIENT, scopes: 'openid,profile,email' });
+  providerId = registered.id;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => op.server?.close(resolve));
+  await new Promise((resolve) => loopback.server?.close(resolve));
+});
+
+async function failure(promise: Promise<unknown>): Promise<APIError> {
+  return promise.then(
+    () => {
+      throw new Error('expected the request to fail');
+    },
+    (error: unknown) => error as APIError,
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+
+describe('bearer tokens from a registered identity provider', () => {
+  it('an ID token signs its user in, creating the user and identity on first sight only', async () => {
+    const { id_token } = await providerTokens('alice');
+    const status = await m.client(id_token).session.status();
+    expect(status.identity).toMatchObject({ provider: { id: providerId, name: 'Test OP' }, user: { name: 'Alice Liddell', first_name: 'Alice', last_name: 'Liddell' } });
+    expect(status).not.toHaveProperty('jwt');
+    // New users hold the default roles.
+    expect(status.permissions).toMatchObject({ users: { read_self: true } });
+
+    const again = await m.client(id_token).session.status();
+    expect(again.identity!.user_id).toBe(status.identity!.user_id);
+    expect(again.identity!.id).toBe(status.identity!.id);
+    const identities = await m.admin.identities.list(status.identity!.user_id).toArray();
+    expect(identities).toHaveLength(1);
+    expect(identities[0]).toMatchObject({ identity_provider_id: providerId, sub: 'alice', email: 'alice@example.org', locale: 'en-GB', jwt: { sub: 'alice', aud: 'marketplace' } });
+
+    // The provider's discovery document and keys are kept for administrators to see.
+    const provider = await m.admin.identityProviders.retrieve(providerId);
+    expect(provider.configuration).toMatchObject({ issuer: op.issuer, jwks_uri: expect.stringContaining(op.issuer) });
+    expect(provider.public_keys).toMatchObject({ keys: [expect.objectContaining({ kid: op.kid })] });
+  });
+
+  it('eight first requests at once make one user', async () => {
+    const { id_token } = await providerTokens('dave');
+    const statuses = await Promise.all(Array.from({ length: 8 }, () => m.client(id_token).session.status()));
+    expect(new Set(statuses.map((s) => s.identity!.user_id)).size).toBe(1);
+    const users = await m.admin.users.list({ name: 'Dave Concurrent' } as never).toArray();
+    expect(users).toHaveLength(1);
+  });
+
+  it('a name falls back to given and family name, then to the email', async () => {
+    const bob = await m.client((await providerTokens('bob')).id_token).session.status();
+    expect(bob.identity!.user.name).toBe('Bob Builder');
+    const carol = await m.client((await providerTokens('carol')).id_token).session.status();
+    expect(carol.identity!.user.name).toBe('carol@example.org');
+  });
+
+  it('a token issued for another application is refused, unless it is the alternate client', async () => {
+    const { id_token } = await providerTokens('alice', OTHER_CLIENT);
+    const error = await failure(m.client(id_token).session.status());
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.message).toMatch(/another application/);
+
+    await m.admin.identityProviders.update(providerId, { alternate_client_id: OTHER_CLIENT.client_id });
+    try {
+      await expect(m.client(id_token).session.status()).resolves.toMatchObject({ identity: { user: { name: 'Alice Liddell' } } });
+    } finally {
+      await m.admin.identityProviders.update(providerId, { alternate_client_id: null });
+    }
+  });
+
+  it('expired, forged, tampered and unknown-issuer tokens get 401', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const valid = { iss: op.issuer, aud: CLIENT.client_id, sub: 'alice' };
+    const expired = await forge(valid, { iat: now - 7200, exp: now - 3600 });
+    expect((await failure(m.client(expired).session.status())).message).toMatch(/expired/);
+
+    expect((await failure(m.client(await forge({ ...valid, aud: 'someone-else' }, { iat: now, exp: now + 600 })).session.status())).status).toBe(401);
+    // azp names the client that asked for a token meant for another audience: accepted.
+    await expect(m.client(await forge({ ...valid, aud: 'api', azp: CLIENT.client_id }, { iat: now, exp: now + 600 })).session.status()).resolves.toHaveProperty('identity');
+
+    const { id_token } = await providerTokens('alice');
+    const [header, payload] = id_token.split('.');
+    const tampered = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: 'mallory' })).toString('base64url')}.${id_token.split('.')[2]}`;
+    expect((await failure(m.client(tampered).session.status())).message).toMatch(/signature/);
+
+    const { privateKey: otherKey } = await generateKeyPair('RS256');
+    const wrongKey = await new SignJWT(valid).setProtectedHeader({ alg: 'RS256', kid: op.kid }).setIssuedAt(now).setExpirationTime(now + 600).sign(otherKey);
+    expect((await failure(m.client(wrongKey).session.status())).status).toBe(401);
+
+    const unknown = await forge({ ...valid, iss: 'https://unknown-issuer.example' }, { iat: now, exp: now + 600 });
+    expect((await failure(m.client(unknown).session.status())).status).toBe(401);
+  });
+});
+
+describe('browser sign-in to a loopback redirect_uri', () => {
+  const redirectUrl = (redirectUri?: string) => m.admin.identityProviders.redirectUrl(providerId, { redirectUri });
+
+  it('redirects to the provider with code flow, PKCE and our callback', async () => {
+    const response = await fetch(redirectUrl(`${loopback.base}/callback`), { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(response.status).toBe(302);
+    const target = new URL(response.headers.get('location')!);
+    expect(`${target.origin}${target.pathname}`).toBe(`${op.issuer}/auth`);
+    expect(Object.fromEntries(target.searchParams)).toMatchObject({
+      response_type: 'code',
+      client_id: CLIENT.client_id,
+      scope: 'openid profile email',
+      redirect_uri: `${m.url}/sessions`,
+      code_challenge_method: 'S256',
+      code_challenge: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      state: expect.any(String),
+      nonce: expect.any(String),
+    });
+  });
+
+  it('ends at the loopback with ?jwt=, a marketplace token that works, and DELETE /sessions revokes it', async () => {
+    op.next = 'bob';
+    loopback.received.length = 0;
+    const { url, response } = await new Browser().follow(redirectUrl(`${loopback.base}/callback?from=cli`));
+    expect(response?.status).toBe(200);
+    expect(url.startsWith(`${loopback.base}/callback`)).toBe(true);
+    expect(loopback.received).toHaveLength(1);
+    const query = new URL(loopback.received[0]!, loopback.base).searchParams;
+    expect(query.get('from')).toBe('cli');
+    const jwt = query.get('jwt')!;
+    expect(jwt.split('.')).toHaveLength(3);
+
+    const signedIn = m.client(jwt);
+    const status = await signedIn.session.status();
+    expect(status.jwt).toEqual({ id: expect.any(String) });
+    expect(status.identity).toMatchObject({ provider: { id: providerId, name: 'Test OP' }, user: { name: 'Bob Builder' } });
+    // The same person signing in again is the same user.
+    const second = await new Browser().follow(redirectUrl(`${loopback.base}/callback`), (u) => u.startsWith(loopback.base));
+    const secondJwt = new URL(second.url).searchParams.get('jwt')!;
+    expect((await m.client(secondJwt).session.status()).identity!.user_id).toBe(status.identity!.user_id);
+
+    await expect(signedIn.session.logout()).resolves.toEqual({ message: 'Logged out.' });
+    await expect(signedIn.session.status()).rejects.toBeInstanceOf(AuthenticationError);
+    // Only that token: the other sign-in still works.
+    await expect(m.client(secondJwt).session.status()).resolves.toHaveProperty('identity');
+  });
+
+  it('without a redirect_uri: to the UI when configured, else the token as JSON', async () => {
+    op.next = 'alice';
+    const plain = await new Browser().follow(redirectUrl());
+    expect(plain.response?.status).toBe(200);
+    const body = (await plain.response!.json()) as { jwt: string; authorization: string };
+    expect(body.authorization).toBe(`Bearer ${body.jwt}`);
+    await expect(m.client(body.jwt).session.status()).resolves.toMatchObject({ identity: { user: { name: 'Alice Liddell' } } });
+
+    m.server.context.config.uiUrl = 'https://ui.example.org/app';
+    try {
+      const ui = await new Browser().follow(redirectUrl(), (u) => u.startsWith('https://ui.example.org/'));
+      const jwt = new URL(ui.url).searchParams.get('jwt')!;
+      expect(ui.url).toBe(`https://ui.example.org/app?jwt=${jwt}`);
+      await expect(m.client(jwt).session.status()).resolves.toHaveProperty('identity');
+    } finally {
+      delete m.server.context.config.uiUrl;
+    }
+  });
+
+  it('refuses redirect_uris that are not loopback http', async () => {
+    for (const uri of ['https://127.0.0.1:8000/cb', 'http://example.com/cb', 'http://127.0.0.1.example.com/cb', 'http://user@127.0.0.1:8000/cb', 'javascript:alert(1)', 'not a url']) {
+      const response = await fetch(redirectUrl(uri), { redirect: 'manual' });
+      expect(response.status, uri).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toMatch(/loopback/);
+    }
+    for (const uri of ['http://localhost:8000/cb', 'http://[::1]:8000/cb']) {
+      expect((await fetch(redirectUrl(uri), { redirect: 'manual' })).status, uri).toBe(302);
+    }
+  });
+
+  it('a refusal at the provider, a forged state or a bare callback is a 400 with one sentence', async () => {
+    op.next = 'deny';
+    const denied = await new Browser().follow(redirectUrl(`${loopback.base}/callback`));
+    expect(denied.response?.status).toBe(400);
+    expect(((await denied.response!.json()) as { message: string }).message).toBe('The identity provider did not sign you in: The user said no.');
+
+    const forgedState = await fetch(`${m.url}/sessions?code=abc&state=${'e30.e30.c2ln'}`, { headers: { accept: 'text/html' } });
+    expect(forgedState.status).toBe(400);
+    expect(((await forgedState.json()) as { message: string }).message).toMatch(/start signing in again/);
+    expect((await fetch(`${m.url}/sessions`)).status).toBe(400);
+  });
+
+  it('an unknown provider is a 404', async () => {
+    const response = await fetch(`${m.url}/identity_providers/00000000-0000-4000-8000-000000000000/redirect`, { redirect: 'manual' });
+    expect(response.status).toBe(404);
+  });
+});
