@@ -18,7 +18,8 @@ export interface AppOptions {
 
 export async function buildApp(context: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    // Request logs never carry codes or tokens from login redirects.
+    logger: options.logger ? { serializers: { req: (req) => ({ method: req.method, url: redactQuery(req.url) }) } } : false,
     bodyLimit: context.config.bodyLimit,
     // `/products/x.json` is `/products/x`, as on the reference server.
     rewriteUrl: (req) => (req.url ?? '/').replace(/\.json(?=$|\?)/, ''),
@@ -89,4 +90,11 @@ export function acceptsJson(header: string | undefined): boolean {
     if (q && Number(q.slice(2)) === 0) return false;
     return type === '*/*' || type === 'application/*' || /json/.test(type);
   });
+}
+
+const SECRET_PARAMS = /([?&](?:code|jwt|state|token|access_token|id_token)=)[^&#]*/gi;
+
+/** `/sessions?code=abc&state=xyz` → `/sessions?code=[REDACTED]&state=[REDACTED]`. */
+export function redactQuery(url: string): string {
+  return url.replace(SECRET_PARAMS, '$1[REDACTED]');
 }

@@ -31,6 +31,7 @@ const REASONS: Record<number, string> = {
   415: 'Unsupported Media Type',
   422: 'Unprocessable Entity',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
 };
 
 export const badRequest = (message: string) => new HttpError(400, message);
