@@ -142,7 +142,10 @@ export class CableConnection extends EventEmitter<CableEvents> {
       socket.removeAllListeners('close');
       socket.on('error', () => {});
       socket.terminate();
-      this.lost(`the server answered HTTP ${res.statusCode} instead of opening a WebSocket`);
+      const refused = res.statusCode === 401 || res.statusCode === 403;
+      const reason = `the server answered HTTP ${res.statusCode} instead of opening a WebSocket${refused ? ': the token was refused' : ''}`;
+      this.emit('error', new Error(`Could not open the event stream: ${reason}.`));
+      this.lost(reason);
     });
     socket.on('error', (error) => this.emit('error', error));
     socket.on('close', (code, reason) => this.lost(reason.length ? String(reason) : `closed (${code})`));

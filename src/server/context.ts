@@ -2,7 +2,6 @@
 import type { Caller } from './auth/caller.js';
 import type { Database } from './db/database.js';
 import type { ResourceRegistry } from './resources/registry.js';
-import type { ResourceDefinition, Row } from './resources/definition.js';
 
 export interface ServerConfig {
   /** Largest JSON body, in bytes. */
@@ -15,19 +14,12 @@ export interface ServerConfig {
   tokenTtlSeconds: number;
 }
 
-/** Notified after every committed write, for realtime events. */
-export interface WriteListener {
-  written(definition: ResourceDefinition, row: Row, action: 'create' | 'update'): Promise<void> | void;
-  deleted(definition: ResourceDefinition, row: Row): Promise<void> | void;
-}
-
 export interface ServerContext {
   db: Database;
   /** HS256 key of marketplace tokens. */
   secret: Uint8Array;
   config: ServerConfig;
   resources: ResourceRegistry;
-  events?: WriteListener;
   /** Verifies a bearer token issued by a registered identity provider (see auth/). */
   verifyProviderToken?: (token: string, issuer: string) => Promise<Caller | undefined>;
 }

@@ -4,6 +4,8 @@
  * children). Never edit a released migration; add a new one.
  */
 
+import { INSTANCE_EVENTS_SQL } from '../cable/instance-events.js';
+
 export interface Migration {
   version: number;
   name: string;
@@ -250,5 +252,10 @@ CREATE TABLE attempts (
 -- Settings the server keeps for itself (e.g. the token signing secret of an embedded database).
 CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL, ${timestamps});
 `,
+  },
+  {
+    version: 2,
+    name: 'instance events',
+    sql: INSTANCE_EVENTS_SQL,
   },
 ];

@@ -24,7 +24,6 @@ export async function registerCatalogRoutes(app: FastifyInstance, context: Serve
     if (!can(req.caller.permissions, 'products', 'publish')) throw denied(!!req.caller.user, 'publish products');
     await context.db.query(`UPDATE products SET ${set}, updated_at = now() WHERE id = $1`, [row.id]);
     const { row: updated } = await loadRecord(context, products, req);
-    await context.events?.written(products, updated, 'update');
     return (await render(context, products, [updated], req, params))[0];
   };
   app.post('/products/:id/publish', publishing('published_at = coalesce(published_at, now()), visible_at = coalesce(visible_at, now())'));

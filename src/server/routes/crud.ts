@@ -161,7 +161,6 @@ async function remove(context: ServerContext, definition: ResourceDefinition, re
   } catch (error) {
     throw fromDatabaseError(error, Object.keys(definition.fields));
   }
-  await context.events?.deleted(definition, existing);
   if (definition.deleteReturns === 'nothing') return reply.code(204).send();
   return body;
 }
@@ -247,7 +246,6 @@ async function writeChecked(
       await definition.afterWrite?.(row, tx, verb);
       return row;
     });
-    await context.events?.written(definition, row, verb);
     return row;
   } catch (error) {
     if (error instanceof HttpError) throw error;
