@@ -4,7 +4,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { Marketplace } from '../index.js';
-import { AuthRequiredError, UsageError } from './errors.js';
+import { AuthRequiredError, notSignedIn, UsageError } from './errors.js';
 import { Output, type Format } from './output.js';
 
 export interface CliIO {
@@ -73,7 +73,7 @@ export async function createContext(io: CliIO, options: GlobalOptions, resolveTa
     client: () => (client ??= makeClient()),
     async signedInClient() {
       const c = await (client ??= makeClient());
-      if (!target?.token) throw new AuthRequiredError('You are not signed in: run "hsp login", or set HSP_TOKEN.');
+      if (!target?.token) throw notSignedIn();
       return c;
     },
   };

@@ -15,6 +15,11 @@ export class AuthRequiredError extends Error {
   override name = 'AuthRequiredError';
 }
 
+/** The one sentence for a missing token, wherever it is found missing. */
+export function notSignedIn(): AuthRequiredError {
+  return new AuthRequiredError('You are not signed in: run "hsp login", or set HSP_TOKEN.');
+}
+
 export function exitCodeFor(error: unknown): number {
   const name = (error as Error)?.name;
   if (name === 'UsageError' || name === 'InvalidArgumentError') return EXIT.usage;
@@ -39,4 +44,23 @@ export function describeError(error: unknown): { message: string; hint?: string 
   }
   if (e?.code === 'EADDRINUSE') return { message: message.replace(/^listen /, 'Cannot listen: '), hint: 'Choose another port with --port.' };
   return { message };
+}
+
+/**
+ * What `--debug` adds under the sentence: the error's class, and for HTTP errors the request
+ * and the server's body (URLs are already redacted by the SDK; tokens never travel in bodies).
+ */
+export function debugDetails(error: unknown): string[] {
+  const e = error as Error & { status?: number; method?: string; url?: string; body?: unknown; cause?: unknown };
+  if (!e || typeof e !== 'object') return [];
+  const lines = [`error: ${e.name ?? 'Error'}`];
+  if (e.status !== undefined && e.method && e.url) lines.push(`request: ${e.method} ${e.url} -> HTTP ${e.status}`);
+  if (e.body !== undefined && e.body !== null && e.body !== '') lines.push(`body: ${clip(typeof e.body === 'string' ? e.body : JSON.stringify(e.body))}`);
+  const cause = e.cause as Error | undefined;
+  if (cause?.message) lines.push(`cause: ${cause.name ?? 'Error'}: ${clip(cause.message)}`);
+  return lines;
+}
+
+function clip(text: string): string {
+  return text.length > 2000 ? `${text.slice(0, 1999)}…` : text;
 }

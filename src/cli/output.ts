@@ -29,6 +29,8 @@ export class Output {
   private readonly stderr: OutputOptions['stderr'];
   private readonly colors: ChalkInstance | undefined;
   private readonly now: () => Date;
+  /** A progress line is on the terminal and must be cleared before anything else is written. */
+  private progressShown = false;
 
   private constructor(options: OutputOptions, colors: ChalkInstance | undefined) {
     this.stdout = options.stdout;
@@ -57,7 +59,7 @@ export class Output {
     }
     const rows = items.map((item) => columns.map((c) => this.cell(c, item)));
     if (this.format === 'plain') {
-      this.stdout.write(rows.map((r) => r.map((c) => c.text.replace(/[\t\n]/g, ' ')).join('\t')).join('\n') + '\n');
+      this.stdout.write(rows.map((r) => r.map((c) => c.text).join('\t')).join('\n') + '\n');
     } else {
       this.stdout.write(this.table(columns.map((c) => c.header), rows));
     }
@@ -91,7 +93,25 @@ export class Output {
 
   /** A note for people (stderr); silent in machine formats. */
   notice(text: string): void {
+    this.endProgress();
     if (!this.machine) this.stderr.write(`${text}\n`);
+  }
+
+  /**
+   * A transient status line ("Fetched 200 of 412 products…") that the next one replaces. Only
+   * on a terminal: in pipes and machine formats progress is noise, and `\r` garbles logs.
+   */
+  progress(text: string): void {
+    if (this.machine || !this.stderr.isTTY) return;
+    this.stderr.write(`\r\x1b[2K${text}`);
+    this.progressShown = true;
+  }
+
+  /** Clears the progress line, if one is shown. */
+  endProgress(): void {
+    if (!this.progressShown) return;
+    this.stderr.write('\r\x1b[2K');
+    this.progressShown = false;
   }
 
   success(text: string): void {
@@ -99,12 +119,14 @@ export class Output {
   }
 
   warn(text: string): void {
+    this.endProgress();
     this.stderr.write(`${this.paint('yellow', '!')} ${text}\n`);
   }
 
   private cell<T>(column: Column<T>, item: T): { text: string; width: number; painted: string } {
     const raw = column.value(item);
-    let text = raw === null || raw === undefined ? '' : typeof raw === 'object' ? JSON.stringify(raw) : String(raw);
+    // One line per row, one field per column: tabs and line breaks inside a value become spaces.
+    let text = (raw === null || raw === undefined ? '' : typeof raw === 'object' ? JSON.stringify(raw) : String(raw)).replace(/[\t\r\n]/g, ' ');
     let painted = text;
     if (column.kind === 'time' && typeof raw === 'string' && this.format === 'table') {
       text = relativeTime(raw, this.now());

@@ -2,65 +2,141 @@
  * The `hsp` command tree. Commands are declared here (cheap: commander only); what they run
  * is imported when they run, so `hsp --version` and `hsp --help` stay fast.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Help, type Option } from 'commander';
 import { VERSION } from '../version.js';
-import { createContext, type CliIO, type GlobalOptions, type TargetResolver } from './context.js';
-import { describeError, EXIT, exitCodeFor } from './errors.js';
-import { nounCommand, type Runner } from './resource-command.js';
+import { createContext, type CliIO, type TargetResolver } from './context.js';
+import { debugDetails, describeError, EXIT, exitCodeFor } from './errors.js';
+import { addGlobalOptions, globalOptionsOf, inheritGlobalOptions } from './global-options.js';
+import { repeatable } from './key-value.js';
 import { nouns } from './nouns/index.js';
+import { nounCommand, withExamples, type Runner } from './resource-command.js';
 
 export interface ProgramOptions {
   io: CliIO;
   resolveTarget?: TargetResolver;
 }
 
+/** What a run leaves for `runCli`: the exit code, and whether `--debug` asks for error details. */
+export interface RunState {
+  exitCode: number;
+  debug: boolean;
+}
+
 /** Runs `hsp` with these arguments (without `node hsp`) and resolves to the exit code. */
 export async function runCli(args: string[], options: ProgramOptions): Promise<number> {
   const { io } = options;
-  let exitCode: number = EXIT.ok;
-  const program = buildProgram(options, (code) => (exitCode = code));
+  const state: RunState = { exitCode: EXIT.ok, debug: false };
+  const program = buildProgram(options, state);
   try {
-    await program.parseAsync(args, { from: 'user' });
+    // Plain `hsp` is a request for help (as `gh`), not a mistake.
+    await program.parseAsync(args.length ? args : ['--help'], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     const { message, hint } = describeError(error);
     io.stderr.write(`${message}\n${hint ? `${hint}\n` : ''}`);
+    if (state.debug) io.stderr.write(debugDetails(error).map((line) => `debug: ${line}\n`).join(''));
     return exitCodeFor(error);
   }
-  return exitCode;
+  return state.exitCode;
 }
 
-export function buildProgram(options: ProgramOptions, setExitCode: (code: number) => void): Command {
+export function buildProgram(options: ProgramOptions, state: RunState = { exitCode: EXIT.ok, debug: false }): Command {
   const { io } = options;
   const program = new Command('hsp')
     .description('The HL7 Health Services Platform (HSP) Marketplace from the command line.\n"services" is accepted wherever "products" is (Release 1 called products Health Services).')
-    .version(VERSION, '-v, --version', 'print the version')
-    .option('--url <url>', 'the marketplace (env HSP_URL)')
-    .option('--profile <name>', 'a saved marketplace profile (env HSP_PROFILE)')
-    .option('--json', 'print the API objects as JSON, nothing else')
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']))
-    .option('--no-color', 'no colour (also NO_COLOR)')
-    .option('--no-interactive', 'never prompt; fail and name the flag instead')
-    .option('--debug', 'trace requests on stderr (secrets redacted)')
+    .version(VERSION, '-v, --version', 'print the version');
+  addGlobalOptions(program)
+    .commandsGroup('General:')
+    .configureHelp({
+      showGlobalOptions: true,
+      // Every command's help lists the options that work after its name too: not --version
+      // (the program's alone), nor one the command has a flag of its own for (a download's -o).
+      visibleGlobalOptions(command: Command) {
+        const shadowed = (o: Option) => command.options.some((own) => !own.hidden && ((own.long && own.long === o.long) || (own.short && own.short === o.short)));
+        return Help.prototype.visibleGlobalOptions.call(this, command).filter((o) => o.long !== '--version' && !shadowed(o));
+      },
+      // Every command has (hidden) options, so "[options]" after each name in lists says nothing.
+      subcommandTerm(command: Command) {
+        return Help.prototype.subcommandTerm.call(this, command).replace(' [options]', '');
+      },
+    })
     .showSuggestionAfterError()
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .exitOverride();
-  program.enablePositionalOptions(false);
 
   const run: Runner = (body) => async (...args: unknown[]) => {
     const command = args.at(-1) as Command;
     const opts = command.opts();
-    const globals = command.optsWithGlobals() as GlobalOptions;
-    const positional = args.slice(0, -2).filter((a): a is string => typeof a === 'string');
+    const globals = globalOptionsOf(command);
+    state.debug = !!globals.debug;
+    // Variadic arguments (`search <text...>`) arrive as arrays; optional ones may be missing.
+    const positional = args.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : typeof a === 'string' ? [a] : []));
     const ctx = await createContext(io, globals, options.resolveTarget);
     await body(ctx, opts, positional);
-    setExitCode(EXIT.ok);
+    state.exitCode = EXIT.ok;
   };
 
   for (const spec of nouns) program.addCommand(nounCommand(spec, run));
+
+  // Program-level commands. `serve`, `demo` and `login` (which own their process, server or
+  // credentials) are declared here too, each as a function below returning its Command.
+  program.addCommand(statusCommand(run));
+  program.addCommand(apiCommand(run));
+  program.addCommand(completionCommand(run, program));
+  program.addCommand(versionCommand(run));
+
+  withExamples(program, ['hsp products list', 'hsp builds list --product "My SMART App" --json', 'hsp status', 'hsp api GET /products -f published=true']);
   inheritSettings(program);
+  inheritGlobalOptions(program);
   return program;
+}
+
+function statusCommand(run: Runner): Command {
+  const status = new Command('status').description("The marketplace's health, and who you are signed in as with which permissions");
+  status.action(run(async (ctx) => (await import('./commands/status.js')).status(ctx)));
+  return withExamples(status, ['hsp status', 'hsp status --json | jq .permissions']);
+}
+
+function apiCommand(run: Runner): Command {
+  const api = new Command('api')
+    .description('Send any request to the marketplace, signed in, and print the JSON answer (as "gh api")')
+    .addArgument(new Argument('<method>', 'GET, POST, PUT, PATCH, DELETE or HEAD'))
+    .argument('<path>', 'the path below the marketplace URL, e.g. /products?page=2')
+    .option('-f, --raw-field <key=value>', 'a string field (repeat for more); query parameters for GET', repeatable, [] as string[])
+    .option('-F, --field <key=value>', 'a typed field: true, false, null and numbers as JSON, @FILE (or @-) for a file\'s text', repeatable, [] as string[])
+    .option('--input <file>', 'the request body, JSON, from a file ("-" for stdin); fields then go in the query')
+    .option('-H, --header <name: value>', 'a request header (repeat for more)', repeatable, [] as string[])
+    .addHelpText(
+      'after',
+      '\nFields nest with brackets, as the API wraps bodies: -f product[name]=App sends {"product": {"name": "App"}}.\n' +
+        'An HTTP error prints the server\'s body on stdout and its message on stderr, and exits 1 (4 for 401).',
+    );
+  api.action(run(async (ctx, opts, [method, path]) => (await import('./commands/api.js')).api(ctx, method!, path!, opts)));
+  return withExamples(api, [
+    'hsp api GET /products -f published=true',
+    'hsp api POST /licenses -f license[name]=Internal -f license[url]=https://example.com/l -f license[expiry]=indefinite',
+    'hsp api PATCH /products/4f7c9a2e-0d3b-4c1e-9a57-1b2c3d4e5f60 --input product.json',
+    'hsp api GET /status -H "Accept-Language: de"',
+  ]);
+}
+
+function completionCommand(run: Runner, program: Command): Command {
+  const completion = new Command('completion')
+    .description('Print a shell completion script (commands, verbs and flags)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']));
+  completion.action(run(async (ctx, _opts, [shell]) => (await import('./commands/completion.js')).completion(ctx, program, shell as 'bash' | 'zsh' | 'fish')));
+  return withExamples(completion, [
+    'source <(hsp completion bash)            # bash, now; add it to ~/.bashrc to keep it',
+    'hsp completion zsh > "${fpath[1]}/_hsp"   # zsh',
+    'hsp completion fish > ~/.config/fish/completions/hsp.fish',
+  ]);
+}
+
+function versionCommand(run: Runner): Command {
+  const version = new Command('version').description('Print the version of hsp and of Node.js');
+  version.action(run(async (ctx) => (await import('./commands/version.js')).version(ctx)));
+  return withExamples(version, ['hsp version', 'hsp version --json']);
 }
 
 /** Commands made apart and added later do not inherit exit and output handling: pass them down. */
@@ -70,3 +146,4 @@ function inheritSettings(parent: Command): void {
     inheritSettings(child);
   }
 }
+

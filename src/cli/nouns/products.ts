@@ -1,11 +1,15 @@
 /** `hsp products` (alias `services`). */
 import type { Product } from '../../index.js';
-import type { NounSpec } from '../resource-command.js';
+import { boundApi, type NounSpec } from '../resource-command.js';
+import { productLookup, reference, userLookup } from './lookups.js';
+import { productActions } from './product-actions.js';
+import { productLicenseCommands } from './product-licenses.js';
+import { productLogoCommands } from './product-logo.js';
 
 export const products: NounSpec<Product> = {
-  name: 'products',
+  ...productLookup,
   aliases: ['services'],
-  singular: 'product',
+  group: 'Catalogue:',
   description: 'Products (Health Services) in the catalogue',
   columns: [
     { header: 'id', value: (p) => p.id, kind: 'id' },
@@ -14,14 +18,7 @@ export const products: NounSpec<Product> = {
     { header: 'published', value: (p) => p.published_at, kind: 'time' },
     { header: 'updated', value: (p) => p.updated_at, kind: 'time' },
   ],
-  api: (client) => ({
-    list: client.products.list.bind(client.products),
-    retrieve: client.products.retrieve.bind(client.products),
-    create: client.products.create.bind(client.products),
-    update: client.products.update.bind(client.products),
-    delete: client.products.delete.bind(client.products),
-  }),
-  findByName: async (client, _parents, name) => (await client.products.list({ name, perPage: 100 } as never).toArray()).filter((p) => p.name === name),
+  api: (client) => boundApi(client.products),
   fields: [
     { name: 'name', description: 'unique name', required: true },
     { name: 'description', description: 'what it does' },
@@ -30,12 +27,12 @@ export const products: NounSpec<Product> = {
     { name: 'support_url', description: 'where users get help' },
     { name: 'locale', description: 'e.g. en-US' },
     { name: 'external_id', description: 'your own identifier' },
-    { name: 'user_id', flag: 'owner', description: 'owner (default: you)' },
+    { name: 'user_id', flag: 'owner', description: "owner: a user's name or id (default: you)", resolve: reference(userLookup) },
   ],
   filters: [
     { name: 'published', description: 'only published (true) or unpublished (false)', type: 'bool' },
     { name: 'mime_type', description: 'only these MIME types (comma-separated)' },
-    { name: 'user_id', flag: 'owner', description: 'only products of this user id' },
+    { name: 'user_id', flag: 'owner', description: "only products of this user (name or id)", resolve: reference(userLookup) },
     { name: 'name', description: 'names containing this text' },
   ],
   examples: {
@@ -44,5 +41,10 @@ export const products: NounSpec<Product> = {
     create: ['hsp products create --name "My SMART App" --mime-type application/vnd.docker+smart'],
     update: ['hsp products update "My SMART App" --description "Now with dark mode"'],
     delete: ['hsp products delete "My SMART App" --yes'],
+  },
+  extend(noun, run) {
+    productActions(noun, run, products.columns);
+    productLogoCommands(noun, run);
+    productLicenseCommands(noun, run);
   },
 };
