@@ -3,7 +3,7 @@
  * the printer and a lazily made SDK client. Tests build one over in-memory streams.
  */
 import type { Readable, Writable } from 'node:stream';
-import type { Marketplace } from '../index.js';
+import type { Marketplace, TokenProvider } from '../index.js';
 import { AuthRequiredError, notSignedIn, UsageError } from './errors.js';
 import { Output, type Format } from './output.js';
 
@@ -28,6 +28,10 @@ export interface GlobalOptions {
 export interface Target {
   url: string;
   token?: string;
+  /** `r1`, `r2` or `auto`, from the profile. */
+  dialect?: 'r1' | 'r2' | 'auto';
+  /** For credentials that renew themselves (OpenID Connect refresh tokens). */
+  tokenProvider?: TokenProvider;
 }
 
 export type TargetResolver = (options: GlobalOptions, env: NodeJS.ProcessEnv) => Promise<Target | undefined>;
@@ -59,6 +63,8 @@ export async function createContext(io: CliIO, options: GlobalOptions, resolveTa
     return new Marketplace({
       baseUrl: target.url,
       token: target.token,
+      tokenProvider: target.tokenProvider,
+      dialect: target.dialect,
       userAgent: 'hsp-cli',
       onRequest: options.debug ? (t) => io.stderr.write(`> ${t.method} ${t.url} (attempt ${t.attempt})${t.headers.authorization ? ` authorization: ${t.headers.authorization}` : ''}\n`) : undefined,
       onResponse: options.debug ? (t) => io.stderr.write(`< ${t.status} ${t.method} ${t.url} in ${Math.round(t.durationMs)} ms${t.retryInMs !== undefined ? `, retrying in ${t.retryInMs} ms` : ''}\n`) : undefined,

@@ -23,7 +23,7 @@ export function notSignedIn(): AuthRequiredError {
 export function exitCodeFor(error: unknown): number {
   const name = (error as Error)?.name;
   if (name === 'UsageError' || name === 'InvalidArgumentError') return EXIT.usage;
-  if (name === 'AuthRequiredError' || name === 'AuthenticationError') return EXIT.auth;
+  if (name === 'AuthRequiredError' || name === 'AuthenticationError' || name === 'LoginRequiredError') return EXIT.auth;
   return EXIT.failure;
 }
 

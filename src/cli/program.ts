@@ -9,6 +9,7 @@ import { debugDetails, describeError, EXIT, exitCodeFor } from './errors.js';
 import { addGlobalOptions, globalOptionsOf, inheritGlobalOptions } from './global-options.js';
 import { repeatable } from './key-value.js';
 import { nouns } from './nouns/index.js';
+import { registerAuthCommands } from './commands/auth/index.js';
 import { nounCommand, withExamples, type Runner } from './resource-command.js';
 
 export interface ProgramOptions {
@@ -72,7 +73,7 @@ export function buildProgram(options: ProgramOptions, state: RunState = { exitCo
     state.debug = !!globals.debug;
     // Variadic arguments (`search <text...>`) arrive as arrays; optional ones may be missing.
     const positional = args.slice(0, -2).flatMap((a) => (Array.isArray(a) ? a.map(String) : typeof a === 'string' ? [a] : []));
-    const ctx = await createContext(io, globals, options.resolveTarget);
+    const ctx = await createContext(io, globals, options.resolveTarget ?? storedTarget);
     await body(ctx, opts, positional);
     state.exitCode = EXIT.ok;
   };
@@ -81,6 +82,9 @@ export function buildProgram(options: ProgramOptions, state: RunState = { exitCo
 
   // Program-level commands. `serve`, `demo` and `login` (which own their process, server or
   // credentials) are declared here too, each as a function below returning its Command.
+  registerAuthCommands(program, run);
+  program.addCommand(serveCommand(io));
+  program.addCommand(demoCommand(io, state));
   program.addCommand(statusCommand(run));
   program.addCommand(apiCommand(run));
   program.addCommand(completionCommand(run, program));
@@ -90,6 +94,40 @@ export function buildProgram(options: ProgramOptions, state: RunState = { exitCo
   inheritSettings(program);
   inheritGlobalOptions(program);
   return program;
+}
+
+/** Profiles and stored credentials; loaded only when a command needs a marketplace. */
+const storedTarget: TargetResolver = async (options, env) => (await import('../auth/target.js')).profileTarget(options, env);
+
+function serveCommand(io: CliIO): Command {
+  const serve = new Command('serve')
+    .description('Run a Marketplace Service on this machine (embedded database unless --database-url)')
+    .option('-p, --port <port>', 'port to listen on (env PORT; default 3000, 0 for any free port)')
+    .option('--host <host>', 'address to listen on (env HOST; default 127.0.0.1)')
+    .option('--data-dir <dir>', 'keep the embedded database here (env HSP_DATA_DIR; default $XDG_DATA_HOME/hsp/marketplace)')
+    .option('--memory', 'use a throw-away in-memory database')
+    .option('--database-url <url>', 'use this PostgreSQL server instead (env DATABASE_URL)')
+    .option('--log', 'log every request as a JSON line on stdout');
+  // Runs until SIGINT or SIGTERM, then closes cleanly.
+  serve.action(async (opts: Record<string, string | boolean | undefined>) => {
+    const { serveUntilStopped } = await import('./commands/serve.js');
+    await serveUntilStopped(opts, io);
+  });
+  return withExamples(serve, ['hsp serve --memory', 'hsp serve --port 8080 --data-dir ./marketplace', 'DATABASE_URL=postgres://hsp@db/hsp hsp serve --host 0.0.0.0']);
+}
+
+function demoCommand(io: CliIO, state: RunState): Command {
+  const demo = new Command('demo')
+    .description('Watch the whole system work on this machine: a marketplace, a published product, a deployment and its events')
+    .option('--keep', 'keep the marketplace running afterwards');
+  demo.action(async (opts: { keep?: boolean }, command: Command) => {
+    const { demo: run } = await import('./commands/demo.js');
+    const { close } = await run({ json: !!globalOptionsOf(command).json, keep: opts.keep }, io);
+    if (opts.keep) await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
+    await close();
+    state.exitCode = EXIT.ok;
+  });
+  return withExamples(demo, ['hsp demo', 'hsp demo --json | jq .step']);
 }
 
 function statusCommand(run: Runner): Command {

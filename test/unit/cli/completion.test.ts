@@ -40,7 +40,7 @@ describe('hsp completion bash', () => {
 
   it('completes nouns (aliases too), verbs, and flags after the verb', () => {
     expect(complete('hsp', 'pro')).toEqual(['products']);
-    expect(complete('hsp', 'ser')).toEqual(['services']);
+    expect(complete('hsp', 'ser').sort()).toEqual(['serve', 'services']);
     expect(complete('hsp', 'services', 'l')).toEqual(['list', 'ls', 'logo', 'licenses']);
     expect(complete('hsp', 'builds', 'asset', '')).toEqual(expect.arrayContaining(['upload', 'download']));
     expect(complete('hsp', 'builds', 'create', '--product', 'My App', '--v')).toEqual(['--version', '--validated-at']);
