@@ -62,8 +62,7 @@ export function buildProgram(options: ProgramOptions, state: RunState = { exitCo
       },
     })
     .showSuggestionAfterError()
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: (message, write) => write(`${asSentence(message)}\n`) })
     .exitOverride();
 
   const run: Runner = (body) => async (...args: unknown[]) => {
@@ -185,3 +184,15 @@ function inheritSettings(parent: Command): void {
   }
 }
 
+
+/** Commander's "error: unknown option '--x'\n(Did you mean --y?)" as one line for stderr. */
+function asSentence(message: string): string {
+  const text = message
+    .replace(/^error:\s*/, '')
+    .split('\n')
+    .map((line) => line.trim().replace(/^\((.*)\)$/, '$1'))
+    .filter(Boolean)
+    .map((line) => (/[.!?]$/.test(line) ? line : `${line}.`))
+    .join(' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -45,7 +45,7 @@ describe('hsp builds', () => {
     expect(noProduct).toMatchObject({ code: 2, stderr: 'No product named "Nope".\n' });
     const noParent = await hsp(['builds', 'list'], { env: env() });
     expect(noParent.code).toBe(2);
-    expect(noParent.stderr).toContain("required option '--product <product>' not specified");
+    expect(noParent.stderr).toBe("Required option '--product <product>' not specified.\n");
   });
 
   it('updates and deletes a build by version', async () => {

@@ -60,7 +60,7 @@ describe('hsp products logo', () => {
     expect(again.code).toBe(1);
     const size = await hsp(['products', 'logo', 'get', 'Growth Chart', '--size', 'huge'], { env: env() });
     expect(size.code).toBe(2);
-    expect(size.stderr).toMatch(/^error: option '--size <size>' argument 'huge' is invalid\. Allowed choices are large, medium, small\./);
+    expect(size.stderr).toMatch(/^Option '--size <size>' argument 'huge' is invalid\. Allowed choices are large, medium, small\./);
     const none = await hsp(['products', 'logo', 'get', 'Bilirubin Viewer', '-o', join(dir, 'none.png')], { env: env() });
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('has no logo');

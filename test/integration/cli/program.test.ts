@@ -144,7 +144,7 @@ describe('scripting', () => {
   it('bad global values are one sentence and exit 2', async () => {
     const format = await hsp(['groups', 'list', '-o', 'xml'], { env: env() });
     expect(format.code).toBe(2);
-    expect(format.stderr.split('\n')[0]).toBe("error: option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are table, json, yaml.");
+    expect(format.stderr.split('\n')[0]).toBe("Option '-o, --output <format>' argument 'xml' is invalid. Allowed choices are table, json, yaml.");
     const url = await hsp(['groups', 'list', '--url', 'ftp://example.org'], { env: {} });
     expect(url).toMatchObject({ code: 2, stderr: 'The marketplace URL must start with http:// or https://, got "ftp://example.org".\n' });
   });

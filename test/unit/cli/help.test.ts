@@ -59,6 +59,6 @@ describe('hsp --help', () => {
   it('suggests the command meant, exit 2', async () => {
     const run = await hsp(['plaforms', 'list']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/^error: unknown command 'plaforms'\n\(Did you mean platforms\?\)/);
+    expect(run.stderr).toBe("Unknown command 'plaforms'. Did you mean platforms?\n");
   });
 });
