@@ -3,17 +3,21 @@
  * database (in a directory or in memory) or on PostgreSQL. Used by `hsp serve`, by tests
  * and by scripts.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { CableServer, type CableServerOptions } from './cable/server.js';
+import { verifyProviderToken } from './auth/identity-providers.js';
 import { issueToken } from './auth/tokens.js';
 import type { ServerConfig, ServerContext } from './context.js';
 import type { Database } from './db/database.js';
 import { migrate, SCHEMA_VERSION } from './db/migrate.js';
+import { migrations } from './db/schema.js';
 import { definitions } from './resources/index.js';
 import { ResourceRegistry } from './resources/registry.js';
 import { seed } from './seed.js';
@@ -32,6 +36,8 @@ export interface MarketplaceServerOptions {
   /** Key for marketplace tokens; default: generated once and kept in the database. */
   secretKeyBase?: string;
   config?: Partial<ServerConfig>;
+  /** The WebSocket event stream (ping interval, frame size). */
+  cable?: CableServerOptions;
   logger?: boolean;
   onInternalError?: (error: unknown) => void;
 }
@@ -62,8 +68,10 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
     const seeded = await db.transaction((tx) => seed(tx));
     const secret = new TextEncoder().encode(options.secretKeyBase ?? (await storedSecret(db)));
     const config = { ...DEFAULT_CONFIG, ...options.config };
-    const context: ServerContext = { db, secret, config, resources: new ResourceRegistry(definitions) };
+    const context: ServerContext = { db, secret, config, resources: new ResourceRegistry(definitions), verifyProviderToken: (token, issuer) => verifyProviderToken(db, token, issuer) };
     const app = await buildApp(context, { logger: options.logger, onInternalError: options.onInternalError });
+    const cable = new CableServer(context, options.cable);
+    await cable.attach(app.server);
     await app.listen({ port: options.port ?? 3000, host: options.host ?? '127.0.0.1' });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
@@ -89,6 +97,7 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
       app,
       context,
       async close() {
+        await cable.close();
         await app.close();
         await db.close();
         if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
@@ -106,25 +115,129 @@ async function openDatabase(options: MarketplaceServerOptions): Promise<Database
     const { openPostgres } = await import('./db/postgres.js');
     return openPostgres(options.databaseUrl);
   }
-  const { openPGlite, readSnapshot, writeSnapshot } = await import('./db/pglite.js');
+  const { openPGlite } = await import('./db/pglite.js');
   if (options.dataDir && !options.memory) {
     await mkdir(options.dataDir, { recursive: true });
-    return openPGlite({ dataDir: join(options.dataDir, 'pgdata') });
+    const pgdata = join(options.dataDir, 'pgdata');
+    if (await exists(join(pgdata, 'PG_VERSION'))) return openPGlite({ dataDir: pgdata });
+    // A new data directory starts as a copy of the migrated snapshot: initdb takes seconds.
+    const snapshot = (await readBuiltSnapshot()) ?? (await readCachedSnapshot());
+    if (snapshot) {
+      try {
+        return await openPGlite({ dataDir: pgdata, snapshot });
+      } catch {
+        await rm(pgdata, { recursive: true, force: true }); // half-unpacked: start over below
+      }
+    }
+    return openPGlite({ dataDir: pgdata });
   }
-  // In memory: start from a cached, migrated, empty database; make that cache on first use.
-  const snapshotFile = join(cacheDir(), `pglite-${await pgliteVersion()}-schema-${SCHEMA_VERSION}.tar.gz`);
-  const snapshot = await readSnapshot(snapshotFile);
-  if (snapshot) {
+  // In memory: start from a migrated, empty database, the one shipped in dist/ or a cached one.
+  for (const read of [readBuiltSnapshot, readCachedSnapshot]) {
+    const snapshot = await read();
+    if (!snapshot) continue;
     try {
       return await openPGlite({ snapshot });
     } catch {
-      // A damaged cache is rebuilt below.
+      // A damaged or foreign snapshot: try the next, or make a new one.
     }
   }
-  const db = await openPGlite();
-  await migrate(db);
-  await writeSnapshot(snapshotFile, await db.snapshot()).catch(() => {});
+  const { db } = await makeSnapshot();
   return db;
+}
+
+/**
+ * Creates a migrated, empty PGlite database and keeps its snapshot in the user's cache, so the
+ * next in-memory start skips initdb and migrations. Resolves to the (open) database and the
+ * snapshot.
+ */
+async function makeSnapshot(): Promise<{ db: Database; snapshot: Blob }> {
+  const { openPGlite, writeSnapshot } = await import('./db/pglite.js');
+  const db = await openPGlite();
+  try {
+    await migrate(db);
+    const snapshot = await db.snapshot();
+    await writeSnapshot(join(cacheDir(), await snapshotName()), snapshot).catch(() => {});
+    return { db, snapshot };
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}
+
+/** Name of the build-time snapshot in dist/, and of the file beside it that says what it holds. */
+const BUILT_SNAPSHOT = 'pglite-snapshot.tar.gz';
+const BUILT_SNAPSHOT_MANIFEST = 'pglite-snapshot.json';
+
+/**
+ * Writes the migrated, empty database into `directory` (dist/, by `npm run build`), so that
+ * even the very first `hsp serve --memory` on a machine starts in a couple of seconds.
+ * Reuses the user's snapshot cache when it holds the same schema. Internal: for the build.
+ */
+export async function buildPGliteSnapshot(directory: string): Promise<{ file: string; bytes: number }> {
+  let snapshot = await readCachedSnapshot();
+  if (!snapshot) {
+    const made = await makeSnapshot();
+    snapshot = made.snapshot;
+    await made.db.close();
+  }
+  const { writeSnapshot } = await import('./db/pglite.js');
+  const file = join(directory, BUILT_SNAPSHOT);
+  await writeSnapshot(file, snapshot);
+  await writeFile(join(directory, BUILT_SNAPSHOT_MANIFEST), `${JSON.stringify(await snapshotIdentity())}\n`);
+  return { file, bytes: snapshot.size };
+}
+
+/** What a snapshot must match to be usable: the PGlite that wrote it and the exact schema. */
+async function snapshotIdentity(): Promise<{ pglite: string; schema: string }> {
+  return { pglite: await pgliteVersion(), schema: schemaFingerprint() };
+}
+
+async function snapshotName(): Promise<string> {
+  const { pglite, schema } = await snapshotIdentity();
+  return `pglite-${pglite}-schema-${schema}.tar.gz`;
+}
+
+/**
+ * The build-time snapshot, when one is found in a `dist/` above this module (dist/ itself once
+ * built, the repository's dist/ when running from src/) and matches this code's PGlite and schema.
+ * HSP_SKIP_BUILT_SNAPSHOT=1 ignores it (for tests of the cache; and a way around a bad one).
+ */
+async function readBuiltSnapshot(): Promise<Blob | undefined> {
+  if (process.env.HSP_SKIP_BUILT_SNAPSHOT === '1') return undefined;
+  const { readSnapshot } = await import('./db/pglite.js');
+  const wanted = JSON.stringify(await snapshotIdentity());
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    for (const candidate of [dir, join(dir, 'dist')]) {
+      const manifest = await readFile(join(candidate, BUILT_SNAPSHOT_MANIFEST), 'utf8').catch(() => undefined);
+      if (manifest !== undefined && sameJson(manifest, wanted)) return readSnapshot(join(candidate, BUILT_SNAPSHOT));
+    }
+    // The package root ends the search: never pick up another project's files.
+    if ((await exists(join(dir, 'package.json'))) || dirname(dir) === dir) return undefined;
+    dir = dirname(dir);
+  }
+}
+
+function sameJson(text: string, wanted: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(text)) === wanted;
+  } catch {
+    return false;
+  }
+}
+
+async function readCachedSnapshot(): Promise<Blob | undefined> {
+  const { readSnapshot } = await import('./db/pglite.js');
+  return readSnapshot(join(cacheDir(), await snapshotName()));
+}
+
+/**
+ * A digest of every migration's SQL, not just the latest version number: a snapshot taken
+ * before a migration was edited (during development) must not be mistaken for a current one.
+ */
+function schemaFingerprint(): string {
+  const text = JSON.stringify(migrations.map((m) => [m.version, m.name, m.sql]));
+  return `${SCHEMA_VERSION}-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
 }
 
 /** The snapshot cache is per PGlite version: another version may not read it. */
@@ -132,6 +245,13 @@ async function pgliteVersion(): Promise<string> {
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   const pkg = JSON.parse(await readFile(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The token key of a database without MARKETPLACE_SECRET_KEY_BASE: made once, shared by replicas. */

@@ -34,7 +34,13 @@ export interface SeedResult {
   administratorId?: string;
 }
 
+/** Arbitrary, fixed: identifies this application's seeding lock. */
+const SEED_LOCK = 4_815_162_343;
+
 export async function seed(tx: Queryable): Promise<SeedResult> {
+  // Replicas starting together on a new database: the first seeds, the others wait for its
+  // commit and then find the roles there (without the lock both would insert, and one fail).
+  await tx.query('SELECT pg_advisory_xact_lock($1)', [SEED_LOCK]);
   const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM roles');
   if ((rows[0]?.n ?? 0) > 0) return {};
   for (const role of SEED_ROLES) {

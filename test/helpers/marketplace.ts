@@ -74,7 +74,7 @@ export function marketplaceHandle(server: MarketplaceServer): TestMarketplace {
 }
 
 /** A database of its own on a shared PostgreSQL server. */
-async function scratchDatabase(baseUrl: string): Promise<{ databaseUrl: string; dropDatabase: () => Promise<void> }> {
+export async function scratchDatabase(baseUrl: string): Promise<{ databaseUrl: string; dropDatabase: () => Promise<void> }> {
   const pg = (await import('pg')).default;
   const name = `hsp_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: baseUrl });

@@ -12,16 +12,17 @@ import { quoteIdent } from './postgres.js';
 export interface PGliteOptions {
   /** A directory to keep the database in; none means in memory. */
   dataDir?: string;
-  /** A tarball (from `snapshot`) to start an in-memory database from. */
+  /** A tarball (from `snapshot`) to start from: an in-memory database, or a new (empty) `dataDir`. */
   snapshot?: Blob;
 }
 
 export async function openPGlite(options: PGliteOptions = {}): Promise<Database & { snapshot(): Promise<Blob> }> {
   // Loaded here, not at the top: the CLI must not pay for WebAssembly unless it serves.
   const { PGlite } = await import('@electric-sql/pglite');
-  const db: PGliteType = options.dataDir
-    ? new PGlite(options.dataDir)
-    : new PGlite(options.snapshot ? { loadDataDir: options.snapshot } : {});
+  const db: PGliteType = new PGlite({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.snapshot ? { loadDataDir: options.snapshot } : {}),
+  });
   await db.waitReady;
 
   const wrap = (q: Pick<PGliteType, 'query' | 'exec'>): Queryable => ({

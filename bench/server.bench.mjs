@@ -1,0 +1,211 @@
+/**
+ * Marketplace Service throughput and latency: `GET /products?per_page=30` (anonymous, 60
+ * published products) and `POST /products` (administrator, a new name each time) under 8
+ * concurrent keep-alive clients, on PGlite and on PostgreSQL, beside a bare Fastify route that
+ * returns a constant: the framework ceiling. Ratios are server req/s ÷ ceiling req/s.
+ *
+ * Every server runs in a worker thread, so the load generator (this thread) does not share its
+ * event loop. The PostgreSQL rows need HSP_BENCH_DATABASE_URL or HSP_TEST_DATABASE_URL (a
+ * server where a scratch database may be created); without either they say "skipped".
+ * HSP_BENCH_SECONDS shortens (or lengthens) each 10 s measurement, e.g. 2 for a quick check.
+ * No targets: the issue asks for the figures, not for limits.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Agent, request } from 'undici';
+import { round } from './lib.mjs';
+
+const CONCURRENCY = 8;
+const SECONDS = Number(process.env.HSP_BENCH_SECONDS) > 0 ? Number(process.env.HSP_BENCH_SECONDS) : 10;
+/** Requests before each measurement that are not counted (JIT, pools, plan caches). */
+const WARMUP_SECONDS = Math.min(2, SECONDS / 5);
+const PUBLISHED_PRODUCTS = 60;
+const LIST_PATH = '/products?per_page=30';
+
+/** @param {{ log: (message: string) => void }} ctx */
+export default async function run(ctx) {
+  const rows = [];
+
+  ctx.log(`ceiling: bare Fastify route, ${CONCURRENCY} clients × ${SECONDS} s`);
+  const ceiling = await withServer({ kind: 'ceiling' }, (server) => load(server.url, { method: 'GET', path: '/constant' }));
+  rows.push(...describe('ceiling: bare Fastify GET returning a constant', ceiling));
+
+  ctx.log('PGlite (in memory)');
+  rows.push(...(await measureMarketplace('PGlite', { kind: 'marketplace', options: { memory: true } }, ceiling, ctx)));
+
+  const postgresUrl = process.env.HSP_BENCH_DATABASE_URL || process.env.HSP_TEST_DATABASE_URL;
+  if (!postgresUrl) {
+    rows.push({ figure: 'PostgreSQL: skipped (set HSP_BENCH_DATABASE_URL or HSP_TEST_DATABASE_URL)' });
+  } else {
+    ctx.log('PostgreSQL (scratch database)');
+    const { databaseUrl, drop } = await scratchDatabase(postgresUrl);
+    try {
+      rows.push(...(await measureMarketplace('PostgreSQL', { kind: 'marketplace', options: { databaseUrl } }, ceiling, ctx)));
+    } finally {
+      await drop();
+    }
+  }
+  return rows;
+}
+
+/** Both endpoints on one engine: seed, then list, then create. */
+async function measureMarketplace(engine, spec, ceiling, ctx) {
+  return withServer(spec, async (server) => {
+    const admin = { authorization: `Bearer ${server.adminToken}`, 'content-type': 'application/json' };
+    const agent = new Agent({ connections: CONCURRENCY });
+    try {
+      for (let i = 0; i < PUBLISHED_PRODUCTS; i++) {
+        const when = '2020-01-01T00:00:00Z';
+        const body = JSON.stringify({ name: `Listed app ${i}`, description: `Product ${i} for the benchmark.`, published_at: when, visible_at: when });
+        const response = await request(`${server.url}/products`, { method: 'POST', headers: admin, body, dispatcher: agent });
+        if (response.statusCode !== 201) throw new Error(`seeding: POST /products answered ${response.statusCode}: ${await response.body.text()}`);
+        await response.body.dump();
+      }
+    } finally {
+      await agent.close();
+    }
+    // The page measured below really is 30 published products, not an error or an empty list.
+    const page = await request(`${server.url}${LIST_PATH}`).then((r) => r.body.json());
+    if (page?.results?.length !== 30 || page.total_entries !== PUBLISHED_PRODUCTS) {
+      throw new Error(`${LIST_PATH} is not a page of 30 of ${PUBLISHED_PRODUCTS}: ${JSON.stringify(page).slice(0, 200)}`);
+    }
+
+    ctx.log(`${engine}: GET ${LIST_PATH}`);
+    const list = await load(server.url, { method: 'GET', path: LIST_PATH });
+    ctx.log(`${engine}: POST /products`);
+    const batch = randomBytes(4).toString('hex');
+    const create = await load(server.url, {
+      method: 'POST',
+      path: '/products',
+      headers: admin,
+      expect: 201,
+      body: (n) => JSON.stringify({ name: `Bench ${batch} ${n}`, description: 'Created under load.' }),
+    });
+    return [
+      ...describe(`${engine}: GET ${LIST_PATH}`, list, ceiling),
+      ...describe(`${engine}: POST /products`, create, ceiling),
+    ];
+  });
+}
+
+/** Two rows per measurement: throughput (with its ratio to the ceiling) and latency. */
+function describe(label, result, ceiling) {
+  const errors = result.errors ? `, ${result.errors} errors` : '';
+  return [
+    {
+      figure: `${label}: req/s (${CONCURRENCY} clients, ${SECONDS} s${errors})`,
+      value: Math.round(result.rps),
+      unit: 'req/s',
+      ...(ceiling ? { ratio: round(result.rps / ceiling.rps, 3) } : {}),
+    },
+    { figure: `${label}: p50 / p99 latency`, value: `${round(result.p50, 2)} / ${round(result.p99, 2)}`, unit: 'ms' },
+  ];
+}
+
+/**
+ * `CONCURRENCY` clients, each sending its next request as soon as the previous answer is read,
+ * on keep-alive connections, for `SECONDS` after a warm-up. Responses other than `expect`
+ * count as errors (and are not timed).
+ */
+async function load(baseUrl, { method, path, headers = {}, body, expect = 200 }) {
+  const agent = new Agent({ connections: CONCURRENCY, pipelining: 1, keepAliveTimeout: 30_000 });
+  let sequence = 0;
+  const latencies = [];
+  let errors = 0;
+  let firstError;
+  const client = async (until, record) => {
+    while (performance.now() < until) {
+      const started = performance.now();
+      const response = await request(`${baseUrl}${path}`, {
+        method,
+        headers,
+        body: body ? body(sequence++) : undefined,
+        dispatcher: agent,
+      });
+      await response.body.dump({ limit: Infinity });
+      if (!record) continue;
+      if (response.statusCode === expect) latencies.push(performance.now() - started);
+      else {
+        errors++;
+        firstError ??= response.statusCode;
+      }
+    }
+  };
+  try {
+    const warmUntil = performance.now() + WARMUP_SECONDS * 1000;
+    await Promise.all(Array.from({ length: CONCURRENCY }, () => client(warmUntil, false)));
+    const started = performance.now();
+    const until = started + SECONDS * 1000;
+    await Promise.all(Array.from({ length: CONCURRENCY }, () => client(until, true)));
+    const elapsed = (performance.now() - started) / 1000;
+    if (latencies.length === 0) throw new Error(`${method} ${path}: no request succeeded (first status ${firstError})`);
+    latencies.sort((a, b) => a - b);
+    const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+    return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), errors };
+  } finally {
+    await agent.close();
+  }
+}
+
+/** Starts a server in a worker thread, runs `work(server)`, and stops it whatever happens. */
+async function withServer(spec, work) {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { hspServerBench: spec } });
+  const failed = once(worker, 'error').then(([error]) => Promise.reject(error));
+  failed.catch(() => {});
+  const [server] = await Promise.race([once(worker, 'message'), failed]);
+  try {
+    return await work(server);
+  } finally {
+    worker.postMessage('close');
+    await Promise.race([once(worker, 'message'), failed, new Promise((resolve) => setTimeout(resolve, 10_000))]).catch(() => {});
+    await worker.terminate();
+  }
+}
+
+/** Worker side: the server, its URL (and admin token) to the parent, closed on request. */
+async function serveInWorker(spec) {
+  let server;
+  if (spec.kind === 'ceiling') {
+    const { default: Fastify } = await import('fastify');
+    const app = Fastify({ logger: false });
+    const constant = { message: 'This application server appears to be healthy.' };
+    app.get('/constant', async () => constant);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    server = { url: `http://127.0.0.1:${app.server.address().port}`, close: () => app.close() };
+  } else {
+    const { createMarketplaceServer } = await import('../dist/server/index.js');
+    server = await createMarketplaceServer({ port: 0, ...spec.options });
+  }
+  parentPort.once('message', async () => {
+    await server.close();
+    parentPort.postMessage('closed');
+  });
+  parentPort.postMessage({ url: server.url, adminToken: server.adminToken });
+}
+
+/** A database of its own on the given PostgreSQL server, dropped afterwards. */
+async function scratchDatabase(baseUrl) {
+  const { default: pg } = await import('pg');
+  const name = `hsp_bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql) => {
+    const client = new pg.Client({ connectionString: baseUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return { databaseUrl: url.href, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+// Not awaited, as in lib.mjs: a failure is an unhandled rejection, which ends the worker and
+// rejects `withServer` through the 'error' event.
+if (!isMainThread && workerData?.hspServerBench) {
+  void serveInWorker(workerData.hspServerBench);
+}
