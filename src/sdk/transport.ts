@@ -3,7 +3,7 @@
  * timeouts, cancellation and a redacting debug trace. Resources never see `fetch`.
  */
 import { randomInt } from 'node:crypto';
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { VERSION } from '../version.js';
 import {
   AbortError,
@@ -87,20 +87,24 @@ export class Transport {
   readonly baseUrl: URL;
   private readonly options: TransportOptions;
   private readonly ownsDispatcher: boolean;
-  private dispatcherInstance: Dispatcher | undefined;
+  private dispatcherInstance: Promise<Dispatcher | undefined> | undefined;
   private readonly userAgent: string;
 
   constructor(options: TransportOptions) {
     this.options = options;
     this.baseUrl = parseBaseUrl(options.baseUrl);
-    this.dispatcherInstance = options.dispatcher;
+    this.dispatcherInstance = options.dispatcher ? Promise.resolve(options.dispatcher) : undefined;
     this.ownsDispatcher = !options.dispatcher;
     const ours = `hsp/${VERSION} node/${process.versions.node}`;
     this.userAgent = options.userAgent ? `${options.userAgent} ${ours}` : ours;
   }
 
-  /** Created on first use: keep-alive pool, or the environment's proxy when one is set. */
-  get dispatcher(): Dispatcher {
+  /**
+   * The caller's dispatcher, or the environment's proxy when one is set, made on first use.
+   * Otherwise none: the global fetch's own keep-alive pool, which costs no module load (undici
+   * from npm takes longer to import than a whole CLI command should).
+   */
+  private dispatcher(): Promise<Dispatcher | undefined> {
     this.dispatcherInstance ??= defaultDispatcher();
     return this.dispatcherInstance;
   }
@@ -129,15 +133,16 @@ export class Transport {
 
   async close(): Promise<void> {
     if (this.ownsDispatcher && this.dispatcherInstance) {
-      const dispatcher = this.dispatcherInstance;
+      const dispatcher = await this.dispatcherInstance;
       this.dispatcherInstance = undefined;
-      await dispatcher.close();
+      await dispatcher?.close();
     }
   }
 
   private async send(req: TransportRequest, streaming = false): Promise<{ res: Response; finish: () => void }> {
     const url = this.url(req.path, req.query);
     const { onRequest, onResponse } = this.options;
+    const dispatcher = await this.dispatcher();
     let redacted: string | undefined;
     // Only errors and traces show the URL: redact it when one of them needs it.
     const shown = () => (redacted ??= redactUrl(url));
@@ -165,7 +170,7 @@ export class Transport {
           body: encodeBody(req.body),
           signal: deadline.signal,
           // `dispatcher` is undici's extension to fetch's init; Node's fetch honours it.
-          dispatcher: this.dispatcher,
+          dispatcher,
         } as unknown as RequestInit);
       } catch (error) {
         deadline.clear();
@@ -233,11 +238,13 @@ export class Transport {
   }
 }
 
-function defaultDispatcher(): Dispatcher {
+async function defaultDispatcher(): Promise<Dispatcher | undefined> {
   const env = process.env;
   const proxied = env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy;
+  if (!proxied) return undefined;
   // No `connect.ca` here on purpose: passing one would make Node ignore NODE_EXTRA_CA_CERTS.
-  return proxied ? new EnvHttpProxyAgent({ keepAliveTimeout: 10_000 }) : new Agent({ keepAliveTimeout: 10_000 });
+  const { EnvHttpProxyAgent } = await import('undici');
+  return new EnvHttpProxyAgent({ keepAliveTimeout: 10_000 });
 }
 
 function parseBaseUrl(raw: string): URL {
