@@ -26,7 +26,7 @@ function waitFor(read: () => string, pattern: RegExp, ms = 20_000): Promise<void
 }
 
 describe.runIf(!process.env.HSP_TEST_DATABASE_URL)('examples/watch-events.mjs', () => {
-  it('prints events and survives a server restart', async () => {
+  it('prints events and survives a server restart', { timeout: 90_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'hsp-watch-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
     let server: MarketplaceServer = await createMarketplaceServer({ port: 0, dataDir });
