@@ -37,8 +37,13 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
     }
   });
 
-  app.addHook('preHandler', async (req) => {
+  // Before the body is read: an upload from nobody is refused without reading its bytes
+  // (every write needs a signed-in caller).
+  app.addHook('onRequest', async (req) => {
     req.caller = await authenticate(req.headers.authorization, { db: context.db, secret: context.secret, verifyProviderToken: context.verifyProviderToken });
+    if (!req.caller.user && /^multipart\//i.test(req.headers['content-type'] ?? '')) {
+      throw new HttpError(401, 'You need to sign in to upload files.');
+    }
   });
 
   app.setErrorHandler((error: FastifyError | HttpError, _req, reply) => {

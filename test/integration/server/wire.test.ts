@@ -419,4 +419,10 @@ describe('uploads over the limit', () => {
     fits.append('build[asset]', new Blob([new Uint8Array(1024)]), 'app.tgz');
     expect((await send(small, 'PATCH', `/products/${p.id}/builds/${build.id}`, { raw: fits })).body).toMatchObject({ asset_available: true });
   });
+
+  it('refuse an anonymous upload before reading it: 401, not 413', async () => {
+    const form = new FormData();
+    form.append('product[logo]', new Blob([new Uint8Array(64 * 1024)], { type: 'image/png' }), 'big.png');
+    expectSentence(await send(small, 'POST', '/products', { raw: form, token: null }), 401, /sign in to upload files/);
+  });
 });
