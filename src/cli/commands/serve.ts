@@ -7,6 +7,7 @@
  * the port is not available. Stack traces are for bugs, not for these.
  */
 import type { Writable } from 'node:stream';
+import { UsageError } from '../errors.js';
 
 export interface ServeOptions {
   port?: string;
@@ -21,11 +22,6 @@ export interface ServeIO {
   stdout: Writable;
   stderr: Writable;
   env: NodeJS.ProcessEnv;
-}
-
-/** The command line or environment asks for something impossible: exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 /** The server could not start for a reason outside this program (database, port): exit code 1. */
