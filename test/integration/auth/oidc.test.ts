@@ -3,7 +3,7 @@
  * the test playing the user: the device flow approved over HTTP, the PKCE flow followed hop by
  * hop to the loopback listener, refresh with rotation, and the tokens accepted by `hsp serve`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -24,6 +24,7 @@ import { createTokenProvider } from '../../../src/auth/token-provider.js';
 import type { Credential, CredentialLocation, CredentialStore } from '../../../src/auth/types.js';
 import { Marketplace } from '../../../src/index.js';
 import { useMarketplace } from '../../helpers/marketplace.js';
+import { INTERACTION_URL, serveProvider } from '../../helpers/oidc-interactions.js';
 
 const m = useMarketplace();
 
@@ -84,7 +85,7 @@ async function startProvider(): Promise<void> {
         successSource: (ctx: { body: unknown }) => void (ctx.body = 'Sign-in Success'),
       },
     },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    interactions: { url: INTERACTION_URL },
     cookies: { keys: ['cli-test-cookie-key'] },
     rotateRefreshToken: true,
     ttl: {
@@ -105,31 +106,7 @@ async function startProvider(): Promise<void> {
     await next();
     if (ctx.path === '/device/auth' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') ctx.body = { ...ctx.body, interval: 1 };
   });
-  const handle = provider.callback();
-  op.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!req.url?.startsWith('/interaction/')) return handle(req, res);
-    interact(provider, req, res).catch((error: unknown) => {
-      res.statusCode = 500;
-      res.end(String(error));
-    });
-  });
-}
-
-/** The provider's login and consent pages, answered at once for `op.next`. */
-async function interact(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const details = await provider.interactionDetails(req, res);
-  if (op.next === 'deny') {
-    await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user said no.' }, { mergeWithLastSubmission: false });
-    return;
-  }
-  if (details.prompt.name === 'login') {
-    await provider.interactionFinished(req, res, { login: { accountId: op.next } }, { mergeWithLastSubmission: false });
-    return;
-  }
-  // Every test browser starts without a session, so there is never an earlier grant to extend.
-  const grant = new provider.Grant({ accountId: details.session!.accountId!, clientId: details.params.client_id as string });
-  grant.addOIDCScope(String(details.params.scope));
-  await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+  serveProvider(op.server, provider, () => op.next);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  * server's does, for the paste fallback. Config directories are temporary and the keychain is
  * a fake: nothing touches the real home directory.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import type { Prompts } from '../../../src/cli/commands/auth/deps.js';
 import { fakeKeychain, hspAuth, tempConfigDir, type AuthRunOptions } from '../../helpers/auth-cli.js';
 import type { CliRun } from '../../helpers/cli.js';
 import { useMarketplace } from '../../helpers/marketplace.js';
+import { INTERACTION_URL, serveProvider } from '../../helpers/oidc-interactions.js';
 
 const m = useMarketplace();
 
@@ -208,30 +209,10 @@ async function startProvider(): Promise<void> {
     claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    interactions: { url: INTERACTION_URL },
     cookies: { keys: ['login-test-cookie-key'] },
   });
-  const handle = provider.callback();
-  op.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!req.url?.startsWith('/interaction/')) return handle(req, res);
-    interact(provider, req, res).catch((error: unknown) => {
-      res.statusCode = 500;
-      res.end(String(error));
-    });
-  });
-}
-
-/** The provider's login and consent pages, answered at once as Alice. */
-async function interact(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const details = await provider.interactionDetails(req, res);
-  if (details.prompt.name === 'login') {
-    await provider.interactionFinished(req, res, { login: { accountId: 'alice' } }, { mergeWithLastSubmission: false });
-    return;
-  }
-  const grant = new provider.Grant({ accountId: details.session!.accountId!, clientId: details.params.client_id as string });
-  // All that was asked for, offline_access (a refresh token) included.
-  grant.addOIDCScope(String(details.params.scope));
-  await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+  serveProvider(op.server, provider, () => 'alice');
 }
 
 /** A browser: cookies per host, following redirects one hop at a time. */

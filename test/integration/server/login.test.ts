@@ -3,13 +3,14 @@
  * tokens, and the whole browser flow ending at a loopback redirect_uri (RFC 8252), followed
  * hop by hop with `fetch` the way a browser would.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import Provider from 'oidc-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationError, type APIError } from '../../../src/index.js';
 import { useMarketplace } from '../../helpers/marketplace.js';
+import { INTERACTION_URL, serveProvider } from '../../helpers/oidc-interactions.js';
 
 const m = useMarketplace();
 
@@ -56,35 +57,11 @@ async function startProvider(): Promise<void> {
     // Profile claims in the ID token too, so a bearer ID token names its user.
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: false } },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    interactions: { url: INTERACTION_URL },
     cookies: { keys: ['test-cookie-signing-key'] },
     ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 3600, IdToken: 600, Interaction: 600, Session: 3600 },
   });
-  const handle = provider.callback();
-  op.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (!req.url?.startsWith('/interaction/')) return handle(req, res);
-    interact(provider, req, res).catch((error: unknown) => {
-      res.statusCode = 500;
-      res.end(String(error));
-    });
-  });
-}
-
-/** The provider's login and consent pages, answered at once for `op.next`. */
-async function interact(provider: Provider, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const details = await provider.interactionDetails(req, res);
-  if (op.next === 'deny') {
-    await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'The user said no.' }, { mergeWithLastSubmission: false });
-    return;
-  }
-  if (details.prompt.name === 'login') {
-    await provider.interactionFinished(req, res, { login: { accountId: op.next } }, { mergeWithLastSubmission: false });
-    return;
-  }
-  const grant = new provider.Grant({ accountId: details.session!.accountId!, clientId: details.params.client_id as string });
-  if (details.prompt.details.missingOIDCScope) grant.addOIDCScope(details.prompt.details.missingOIDCScope.join(' '));
-  if (details.prompt.details.missingOIDCClaims) grant.addOIDCClaims(details.prompt.details.missingOIDCClaims);
-  await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+  serveProvider(op.server, provider, () => op.next);
 }
 
 // ---------------------------------------------------------------------------------------
