@@ -9,7 +9,10 @@ import { debugDetails, describeError, EXIT, exitCodeFor } from './errors.js';
 import { addGlobalOptions, globalOptionsOf, inheritGlobalOptions } from './global-options.js';
 import { repeatable } from './key-value.js';
 import { nouns } from './nouns/index.js';
+import { agentCommand } from './commands/agent/index.js';
 import { registerAuthCommands } from './commands/auth/index.js';
+import { manifestCommands } from './commands/manifest/index.js';
+import { publishCommand } from './commands/publish/index.js';
 import { nounCommand, withExamples, type Runner } from './resource-command.js';
 
 export interface ProgramOptions {
@@ -82,6 +85,9 @@ export function buildProgram(options: ProgramOptions, state: RunState = { exitCo
   // Program-level commands. `serve`, `demo` and `login` (which own their process, server or
   // credentials) are declared here too, each as a function below returning its Command.
   registerAuthCommands(program, run);
+  program.addCommand(publishCommand(run, state));
+  for (const command of manifestCommands(run)) program.addCommand(command);
+  program.addCommand(agentCommand(run, io, state));
   program.addCommand(serveCommand(io));
   program.addCommand(demoCommand(io, state));
   program.addCommand(statusCommand(run));

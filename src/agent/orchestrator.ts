@@ -1,0 +1,53 @@
+/**
+ * What the platform agent asks of whatever runs workloads on its host (Docker, an operator's
+ * hook, or nothing at all): list what runs, deploy an instance, remove one.
+ *
+ * The contract with the marketplace's instance record:
+ * - `launch_bindings.environment` (an object of `NAME: "value"`) is the operator's input: values
+ *   for the task environment variables, applied on top of the tasks' defaults;
+ * - `launch_bindings.deployment` is the agent's report of what it actually ran (written back
+ *   after a deploy), including the `fingerprint` of what it deployed. Everything else in
+ *   `launch_bindings` is left as it is.
+ * The fingerprint covers the build, its default configuration's tasks and the input, never the
+ * report itself, so writing the report back does not look like a change to redeploy.
+ */
+import type { Build, Configuration, Instance, Task } from '../index.js';
+
+/** One instance as the orchestrator runs it. */
+export interface Workload {
+  instanceId: string;
+  /** The fingerprint it was deployed with, when the orchestrator can tell (Docker labels). */
+  fingerprint?: string;
+}
+
+/** Everything needed to run one instance, already validated by the agent. */
+export interface Deployment {
+  platformId: string;
+  instance: Instance;
+  build: Build;
+  /** The build's default configuration, with its tasks. */
+  configuration: Configuration;
+  tasks: Task[];
+  /** Task environment variables merged with the instance's input; names are `[A-Z0-9_]+`. */
+  environment: Record<string, string>;
+  fingerprint: string;
+}
+
+/** What was actually run, reported back as `launch_bindings.deployment`. */
+export interface DeploymentReport {
+  orchestrator: string;
+  fingerprint: string;
+  /** Per task replica: e.g. a container id and its published ports. */
+  workloads: Record<string, unknown>[];
+  [key: string]: unknown;
+}
+
+export interface Orchestrator {
+  readonly name: string;
+  /** What runs now, or `undefined` when it cannot tell (the agent then trusts its last reports). */
+  list(signal?: AbortSignal): Promise<Workload[] | undefined>;
+  /** Runs (or replaces) the instance; idempotent. */
+  deploy(deployment: Deployment, signal?: AbortSignal): Promise<DeploymentReport>;
+  /** Stops and removes the instance; removing what is not there succeeds. */
+  remove(instanceId: string, signal?: AbortSignal): Promise<void>;
+}

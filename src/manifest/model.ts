@@ -1,0 +1,155 @@
+/**
+ * What a manifest declares, whichever format it came from (`hsp.yaml` or the specification's
+ * `marketplace.json`): one product and one build of it. The loaders fill this in; the planner
+ * compares it with the marketplace; `hsp manifest convert` writes it back out.
+ *
+ * Paths (logo, screenshots, content) are absolute, resolved against the manifest's folder.
+ * Ids are optional everywhere: the planner matches records by id when given, else by their
+ * natural key (a licence's URL, a configuration's name, a task's name within its
+ * configuration, an exposure's or dependency's interface, a screenshot's caption).
+ */
+
+export type ManifestFormat = 'hsp.yaml' | 'marketplace.json';
+
+export interface Manifest {
+  /** The file it was read from (as the user gave it, for messages) and its format. */
+  file: string;
+  format: ManifestFormat;
+  /** The marketplace the manifest names (`marketplace_url`); the target when none is given. */
+  marketplaceUrl?: string;
+  product: ProductSpec;
+  build: BuildSpec;
+  /**
+   * What the specification's format carries for label rendering only (facts such as
+   * organization, stewards, pricing, provenance), kept so a conversion loses nothing.
+   */
+  label?: Record<string, unknown>;
+}
+
+export interface ProductSpec {
+  id?: string;
+  name: string;
+  description?: string;
+  uri?: string;
+  supportUrl?: string;
+  /** e.g. `application/smart.v1`. */
+  mimeType?: string;
+  externalId?: string;
+  locale?: string;
+  licenses: LicenseSpec[];
+  /** An image file. */
+  logo?: string;
+  screenshots: ScreenshotSpec[];
+}
+
+/** A licence the product is offered under: found by id or URL, created when missing. */
+export interface LicenseSpec {
+  id?: string;
+  name: string;
+  url: string;
+  description?: string;
+  expiry?: 'indefinite' | 'relative_date' | 'absolute_date';
+  daysValid?: number;
+  expiresAt?: string;
+  uses?: number;
+  /** The publisher's own reference for this offer (the product licence's `external_id`). */
+  externalId?: string;
+}
+
+export interface ScreenshotSpec {
+  id?: string;
+  caption: string;
+  /** An image file. */
+  file: string;
+}
+
+export interface BuildSpec {
+  id?: string;
+  /** Unique per product; a published version is an immutable release. */
+  version: string;
+  releaseNotes?: string;
+  /** The OCI image, when the build runs as containers. */
+  image?: ImageSpec;
+  /** A folder packed into a reproducible `.tgz` and uploaded as the build's asset. */
+  content?: string;
+  permissions?: Record<string, unknown>;
+  configurations: ConfigurationSpec[];
+  exposures: InterfaceUse[];
+  dependencies: DependencySpec[];
+}
+
+export interface ImageSpec {
+  /** `https://index.docker.io/v1/` in the specification's examples; informational. */
+  registry?: string;
+  /** `p3000/example` (the build's `container_repository`). */
+  repository: string;
+  /** `latest` (the build's `container_tag`). */
+  tag: string;
+}
+
+export interface ConfigurationSpec {
+  id?: string;
+  name: string;
+  /** The configuration an agent deploys (exactly one per build). */
+  default: boolean;
+  tasks: TaskSpec[];
+}
+
+export interface TaskSpec {
+  id?: string;
+  /** Unique within its configuration. */
+  name: string;
+  label?: string;
+  /** MiB. */
+  memoryMinimum?: number;
+  memoryMaximum?: number;
+  instancesMinimum?: number;
+  instancesMaximum?: number;
+  /** Static arguments, e.g. `['--mode', 'production']`. */
+  options: string[];
+  ports: number[];
+  /** A cron expression for scheduled tasks. */
+  cron?: string;
+  environment: EnvironmentVariableSpec[];
+}
+
+export interface EnvironmentVariableSpec {
+  /** `[A-Z0-9_]+`. */
+  key: string;
+  description: string;
+  required?: boolean;
+  default?: string;
+  /** A regular expression the value must match. */
+  pattern?: string;
+}
+
+/** An interface the build exposes: by the interface's id, or by its name or URI. */
+export interface InterfaceUse {
+  id?: string;
+  interface: string;
+}
+
+export interface DependencySpec extends InterfaceUse {
+  required?: boolean;
+  mappings?: Record<string, unknown>;
+}
+
+/** Something to fix that does not stop loading (an error with `--strict`). */
+export interface ManifestWarning {
+  file: string;
+  line?: number;
+  column?: number;
+  message: string;
+}
+
+export interface LoadedManifest {
+  manifest: Manifest;
+  warnings: ManifestWarning[];
+}
+
+export interface LoadOptions {
+  /** Known defects of real-world files become errors. */
+  strict?: boolean;
+  /** The build version, for formats that carry none (the specification's: else the image tag). */
+  version?: string;
+}
