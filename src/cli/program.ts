@@ -87,7 +87,7 @@ export function buildProgram(options: ProgramOptions, state: RunState = { exitCo
   registerAuthCommands(program, run);
   program.addCommand(publishCommand(run, state));
   for (const command of manifestCommands(run)) program.addCommand(command);
-  program.addCommand(agentCommand(run, io, state));
+  program.addCommand(agentCommand(run));
   program.addCommand(serveCommand(io));
   program.addCommand(demoCommand(io, state));
   program.addCommand(statusCommand(run));
