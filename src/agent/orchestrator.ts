@@ -42,6 +42,9 @@ export interface DeploymentReport {
   [key: string]: unknown;
 }
 
+/** One JSON line of the agent's log: an event name and its fields (never secrets). */
+export type AgentLog = (event: string, fields?: Record<string, unknown>) => void;
+
 export interface Orchestrator {
   readonly name: string;
   /** What runs now, or `undefined` when it cannot tell (the agent then trusts its last reports). */

@@ -123,10 +123,21 @@ export interface EnvironmentVariableSpec {
   pattern?: string;
 }
 
-/** An interface the build exposes: by the interface's id, or by its name or URI. */
+/**
+ * An interface the build exposes or needs: the interface's id, name or URI when it exists in
+ * the marketplace, or declared in full so that the publish creates it when it is missing.
+ */
 export interface InterfaceUse {
+  /** The exposure's or dependency's own id. */
   id?: string;
-  interface: string;
+  interface: string | InterfaceSpec;
+}
+
+export interface InterfaceSpec {
+  name: string;
+  /** Unique, e.g. `http://hl7.org/fhir/R4`; how a declared interface is found. */
+  uri: string;
+  version: string;
 }
 
 export interface DependencySpec extends InterfaceUse {
