@@ -3,6 +3,7 @@
  * Start-up (database, seeding, listening) is in ./index.ts.
  */
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { checkAgentRoute, checkAgentWrite } from './auth/agent-access.js';
 import { authenticate } from './auth/authenticate.js';
 import type { ANONYMOUS } from './auth/caller.js';
 import type { ServerContext } from './context.js';
@@ -41,9 +42,15 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
   // (every write needs a signed-in caller).
   app.addHook('onRequest', async (req) => {
     req.caller = await authenticate(req.headers.authorization, { db: context.db, secret: context.secret, verifyProviderToken: context.verifyProviderToken });
+    // Agent tokens are limited to what an agent needs, for every route alike.
+    checkAgentRoute(req.caller, req.method, req.routeOptions.url, req.params as Record<string, string>);
     if (!req.caller.user && /^multipart\//i.test(req.headers['content-type'] ?? '')) {
       throw new HttpError(401, 'You need to sign in to upload files.');
     }
+  });
+
+  app.addHook('preHandler', async (req) => {
+    await checkAgentWrite(context.db, req.caller, req.method, req.routeOptions.url, req.params as Record<string, string>, req.body);
   });
 
   app.setErrorHandler((error: FastifyError | HttpError, _req, reply) => {

@@ -1,11 +1,13 @@
 /**
- * `Authorization: Bearer <token>` → the caller. A token is either a marketplace JWT (HS256,
- * ours) or an access/ID token from a registered identity provider. A token that is present
- * but bad is an error (401), never silent anonymity.
+ * `Authorization: Bearer <token>` → the caller. A token is a platform agent's (signed with its
+ * platform's key), an access/ID token from a registered identity provider, or a marketplace
+ * JWT (HS256, ours). A token that is present but bad is an error (401), never silent
+ * anonymity.
  */
-import { decodeJwt } from 'jose';
+import { decodeJwt, type JWTPayload } from 'jose';
 import type { Queryable } from '../db/database.js';
 import { HttpError } from '../errors.js';
+import { authenticateAgent, isAgentToken } from './agent-tokens.js';
 import { ANONYMOUS, callerFor, type Caller } from './caller.js';
 import { looksLikeJwt, verifyToken } from './tokens.js';
 
@@ -24,12 +26,15 @@ export async function authenticate(header: string | undefined, context: Authenti
   const token = match[1]!;
   if (!looksLikeJwt(token)) throw new HttpError(401, 'The bearer token is not a JWT.');
 
-  let issuer: string | undefined;
+  let claims: JWTPayload;
   try {
-    issuer = decodeJwt(token).iss;
+    claims = decodeJwt(token);
   } catch {
     throw new HttpError(401, 'The bearer token is not a JWT.');
   }
+  if (isAgentToken(claims, token)) return authenticateAgent(context.db, token, claims);
+
+  const issuer = claims.iss;
   if (issuer && context.verifyProviderToken) {
     const caller = await context.verifyProviderToken(token, issuer);
     if (caller) return caller;

@@ -16,7 +16,10 @@ export interface Caller {
   tokenId?: string;
   /** The identity the user signed in with, when there is one. */
   identityId?: string;
-  /** For an agent token: the one platform it may act for. */
+  /**
+   * For an agent token: the one platform it acts for. Such a caller is its platform's owner,
+   * restricted to what an agent needs (./agent-access.ts), whatever the owner's roles.
+   */
   platformId?: string;
 }
 

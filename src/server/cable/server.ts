@@ -120,6 +120,8 @@ export class CableServer {
     if (parsed?.channel !== 'PlatformChannel' || typeof parsed.platform_id !== 'string' || !UUID_PATTERN.test(parsed.platform_id)) return undefined;
     const platformId = parsed.platform_id.toLowerCase();
     if (!caller.user) return undefined;
+    // An agent token listens to its own platform only, whatever its owner may see.
+    if (caller.platformId) return caller.platformId === platformId ? platformId : undefined;
     const { rows } = await this.context.db.query<{ user_id: string }>('SELECT user_id FROM platforms WHERE id = $1', [platformId]);
     const platform = rows[0];
     if (!platform) return undefined;
