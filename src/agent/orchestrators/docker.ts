@@ -1,0 +1,220 @@
+/**
+ * The docker orchestrator: each instance is a set of containers on the local Docker Engine,
+ * one per replica of each long-running task of the build's default configuration. Labels tie
+ * the containers to their platform, instance, build and fingerprint, so `list` can tell what
+ * runs and `deploy` can tell when nothing needs to change.
+ */
+import { randomBytes } from 'node:crypto';
+import { imageOf, isUuid, taskPlansOf, type TaskPlan } from '../deployment.js';
+import type { AgentLog, Deployment, DeploymentReport, Orchestrator, Workload } from '../orchestrator.js';
+import { DockerEngine, type ContainerCreateBody, type ContainerInspect, type ContainerSummary } from './docker-engine.js';
+import { OrchestratorError } from './orchestrator-error.js';
+
+export const LABELS = {
+  platform: 'org.hl7.hsp.platform',
+  instance: 'org.hl7.hsp.instance',
+  build: 'org.hl7.hsp.build',
+  fingerprint: 'org.hl7.hsp.fingerprint',
+  task: 'org.hl7.hsp.task',
+  /** How many containers the deployment made: a missing one means the instance must be redeployed. */
+  workloads: 'org.hl7.hsp.workloads',
+  replica: 'org.hl7.hsp.replica',
+} as const;
+
+/** The specification's limit for a product's containers to stop (STU2). */
+export const STOP_TIMEOUT_SECONDS = 15;
+
+export interface DockerOrchestratorOptions {
+  dockerHost: string;
+  platformId: string;
+  log: AgentLog;
+  signal?: AbortSignal;
+}
+
+/** One container as the report describes it. */
+interface ContainerReport {
+  container_id: string;
+  name: string;
+  task: string;
+  replica: number;
+  ports: { container: number; host: number }[];
+  [key: string]: unknown;
+}
+
+export class DockerOrchestrator implements Orchestrator {
+  readonly name = 'docker';
+
+  constructor(
+    private readonly engine: DockerEngine,
+    private readonly platformId: string,
+    private readonly log: AgentLog,
+  ) {}
+
+  /** Connects to the Engine (negotiating the API version) before the agent takes any event. */
+  static async connect(options: DockerOrchestratorOptions): Promise<DockerOrchestrator> {
+    const engine = await DockerEngine.connect(options.dockerHost, options.signal);
+    options.log('docker.connected', { docker_host: engine.endpoint.host, api_version: engine.apiVersion });
+    return new DockerOrchestrator(engine, options.platformId.toLowerCase(), options.log);
+  }
+
+  async close(): Promise<void> {
+    await this.engine.close();
+  }
+
+  async list(signal?: AbortSignal): Promise<Workload[]> {
+    const containers = await this.engine.listContainers([`${LABELS.platform}=${this.platformId}`], signal);
+    const byInstance = new Map<string, ContainerSummary[]>();
+    for (const container of containers) {
+      const instanceId = container.Labels?.[LABELS.instance];
+      // Not one of ours (or tampered with): never touched.
+      if (!isUuid(instanceId)) continue;
+      const key = instanceId.toLowerCase();
+      byInstance.set(key, [...(byInstance.get(key) ?? []), container]);
+    }
+    return [...byInstance].map(([instanceId, group]) => {
+      const fingerprint = currentFingerprint(group);
+      return fingerprint === undefined ? { instanceId } : { instanceId, fingerprint };
+    });
+  }
+
+  async deploy(deployment: Deployment, signal?: AbortSignal): Promise<DeploymentReport> {
+    const instanceId = deployment.instance.id.toLowerCase();
+    const plans = taskPlansOf(deployment);
+    const longRunning: TaskPlan[] = [];
+    for (const plan of plans) {
+      // Docker has no scheduler: a cron task is a job to start on a schedule, not a service, and
+      // as a container with a restart policy it would run in a loop. Operators who need scheduled
+      // tasks use the exec orchestrator with their own scheduler.
+      if (plan.cron !== undefined) this.log('docker.cron_task_skipped', { instance_id: instanceId, task: plan.name, cron: plan.cron });
+      else longRunning.push(plan);
+    }
+    const expected = longRunning.reduce((sum, plan) => sum + plan.replicas, 0);
+
+    const existing = await this.containersOf(instanceId, signal);
+    if (existing.length === expected && currentFingerprint(existing) === deployment.fingerprint) {
+      return this.report(deployment.fingerprint, existing.map((c) => c.Id), signal);
+    }
+
+    const image = imageOf(deployment);
+    if (expected > 0) await this.engine.pullImage(image.name, image.digest ?? image.tag ?? 'latest', signal);
+
+    // A fresh suffix per attempt: the new containers can run beside the old ones until those go.
+    const generation = randomBytes(4).toString('hex');
+    const created: string[] = [];
+    let report: DeploymentReport;
+    try {
+      for (const plan of longRunning) {
+        for (let replica = 0; replica < plan.replicas; replica++) {
+          const name = `hsp-${instanceId}-${generation}-${plan.index}-${replica}`;
+          created.push(await this.engine.createContainer(name, this.containerBody(deployment, image.reference, plan, replica, expected), signal));
+        }
+      }
+      for (const id of created) await this.engine.startContainer(id, signal);
+      report = await this.report(deployment.fingerprint, created, signal);
+    } catch (error) {
+      await this.discard(created, instanceId, 'docker.cleanup_failed');
+      throw error;
+    }
+
+    // The old containers go only once the new ones run, so an update never leaves the instance down.
+    if (existing.length > 0) {
+      await this.discard(
+        existing.map((c) => c.Id),
+        instanceId,
+        'docker.retire_failed',
+      );
+    }
+    this.log('docker.deployed', { instance_id: instanceId, image: image.reference, containers: created.length, replaced: existing.length, fingerprint: deployment.fingerprint });
+    return report;
+  }
+
+  async remove(instanceId: string, signal?: AbortSignal): Promise<void> {
+    if (!isUuid(instanceId)) throw new OrchestratorError(`Cannot remove instance ${JSON.stringify(String(instanceId).slice(0, 60))}: it is not a UUID.`);
+    const containers = await this.containersOf(instanceId.toLowerCase(), signal);
+    const results = await Promise.allSettled(containers.map((c) => this.stopAndRemove(c.Id, signal)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    if (containers.length > 0) this.log('docker.removed', { instance_id: instanceId.toLowerCase(), containers: containers.length });
+  }
+
+  private containersOf(instanceId: string, signal?: AbortSignal): Promise<ContainerSummary[]> {
+    return this.engine.listContainers([`${LABELS.platform}=${this.platformId}`, `${LABELS.instance}=${instanceId}`], signal);
+  }
+
+  private containerBody(deployment: Deployment, image: string, plan: TaskPlan, replica: number, expected: number): ContainerCreateBody {
+    const portKeys = plan.ports.map((port) => `${port}/tcp`);
+    return {
+      Image: image,
+      Env: Object.keys(plan.environment)
+        .sort()
+        .map((key) => `${key}=${plan.environment[key]}`),
+      ...(plan.options.length > 0 ? { Cmd: plan.options } : {}),
+      Labels: {
+        [LABELS.platform]: this.platformId,
+        [LABELS.instance]: deployment.instance.id.toLowerCase(),
+        [LABELS.build]: deployment.build.id.toLowerCase(),
+        [LABELS.fingerprint]: deployment.fingerprint,
+        [LABELS.task]: plan.name,
+        [LABELS.workloads]: String(expected),
+        [LABELS.replica]: String(replica),
+      },
+      ExposedPorts: Object.fromEntries(portKeys.map((key) => [key, {}])),
+      StopTimeout: STOP_TIMEOUT_SECONDS,
+      HostConfig: {
+        ...(plan.memoryMiB === undefined ? {} : { Memory: plan.memoryMiB * 1024 * 1024 }),
+        // An empty host port lets Docker choose a free one; the report says which it chose.
+        PortBindings: Object.fromEntries(portKeys.map((key) => [key, [{ HostIp: '', HostPort: '' }]])),
+        RestartPolicy: { Name: 'unless-stopped' },
+      },
+    };
+  }
+
+  private async report(fingerprint: string, ids: string[], signal?: AbortSignal): Promise<DeploymentReport> {
+    const workloads: ContainerReport[] = [];
+    for (const id of ids) workloads.push(containerReport(await this.engine.inspectContainer(id, signal)));
+    workloads.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return { orchestrator: this.name, fingerprint, workloads };
+  }
+
+  /** Stops and removes containers, logging (not throwing) failures: used on paths that already have an outcome. */
+  private async discard(ids: string[], instanceId: string, event: string): Promise<void> {
+    // No signal: what was created must go even when the deploy was cancelled.
+    const results = await Promise.allSettled(ids.map((id) => this.stopAndRemove(id)));
+    for (const result of results) {
+      if (result.status === 'rejected') this.log(event, { instance_id: instanceId, error: result.reason instanceof Error ? result.reason.message : String(result.reason) });
+    }
+  }
+
+  private async stopAndRemove(id: string, signal?: AbortSignal): Promise<void> {
+    await this.engine.stopContainer(id, STOP_TIMEOUT_SECONDS, signal);
+    await this.engine.removeContainer(id, signal);
+  }
+}
+
+/** The fingerprint an instance's containers run with, when all of them agree, all run, and none is missing. */
+function currentFingerprint(containers: ContainerSummary[]): string | undefined {
+  const fingerprints = new Set(containers.map((c) => c.Labels?.[LABELS.fingerprint]));
+  const counts = new Set(containers.map((c) => c.Labels?.[LABELS.workloads]));
+  if (containers.length === 0 || fingerprints.size !== 1 || counts.size !== 1) return undefined;
+  if (Number([...counts][0]) !== containers.length || !containers.every((c) => c.State === 'running')) return undefined;
+  return [...fingerprints][0];
+}
+
+function containerReport(container: ContainerInspect): ContainerReport {
+  const ports = new Map<string, { container: number; host: number }>();
+  for (const [key, bindings] of Object.entries(container.NetworkSettings?.Ports ?? {})) {
+    const containerPort = Number.parseInt(key, 10);
+    for (const binding of bindings ?? []) {
+      const host = Number.parseInt(binding.HostPort, 10);
+      if (Number.isInteger(containerPort) && Number.isInteger(host)) ports.set(`${containerPort}:${host}`, { container: containerPort, host });
+    }
+  }
+  const labels = container.Config?.Labels ?? {};
+  return {
+    container_id: container.Id,
+    name: container.Name.replace(/^\//, ''),
+    task: labels[LABELS.task] ?? '',
+    replica: Number(labels[LABELS.replica] ?? 0),
+    ports: [...ports.values()],
+  };
+}

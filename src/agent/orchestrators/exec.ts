@@ -1,0 +1,266 @@
+/**
+ * The exec orchestrator: the operator's own command does the work (Swarm, Nomad, systemd,
+ * Ansible, …). It is run as an argv, never through a shell, so nothing from the marketplace
+ * can become a command: the action travels as JSON on stdin, and only the action and ids (UUIDs)
+ * as environment variables.
+ *
+ * The hook's contract:
+ * - stdin: `{"action", "instance_id", "platform_id", "deployment"}` (`deployment` on deploy only);
+ * - environment: the agent's, minus anything secret-looking, plus `HSP_ACTION`
+ *   (`deploy`, `remove` or `list`), `HSP_INSTANCE_ID` and `HSP_PLATFORM_ID`;
+ * - `deploy`: exit 0 when the instance runs; a JSON object on stdout, if any, goes into the
+ *   report (its `workloads`, a list of objects, and any other keys it likes);
+ * - `remove`: exit 0 when the instance is gone (or was never there);
+ * - `list`: a JSON array of the instance ids it runs; exiting non-zero or printing nothing
+ *   means "cannot tell", and the agent then trusts what it last reported.
+ */
+import { spawn } from 'node:child_process';
+import { imageOf, isUuid, taskPlansOf } from '../deployment.js';
+import type { AgentLog, Deployment, DeploymentReport, Orchestrator, Workload } from '../orchestrator.js';
+import { OrchestratorError, oneLine } from './orchestrator-error.js';
+
+export type ExecAction = 'deploy' | 'remove' | 'list';
+
+export interface ExecOrchestratorOptions {
+  /** The command and its arguments, exactly as given (no shell). */
+  argv: readonly string[];
+  platformId: string;
+  log: AgentLog;
+  /** How long one run may take before its process group is stopped; deploys may pull images. */
+  timeoutMs?: number;
+  /** After SIGTERM on a timeout, how long before SIGKILL. */
+  killGraceMs?: number;
+  /** The environment to pass on, filtered (default: the agent's). */
+  env?: NodeJS.ProcessEnv;
+  /** Stdout beyond this is a failure (it is not read into memory). */
+  maxOutputBytes?: number;
+}
+
+export const EXEC_DEFAULTS = {
+  timeoutMs: 5 * 60_000,
+  killGraceMs: 5_000,
+  maxOutputBytes: 1024 * 1024,
+  /** A hook's report must fit in the instance's `launch_bindings` beside the operator's input. */
+  maxReportBytes: 16 * 1024,
+} as const;
+
+/** Names that usually hold credentials: the agent's own token and its key never reach a hook. */
+const SECRET_NAME = /TOKEN|SECRET|PASSW|PASSPHRASE|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_?KEY|AUTH|COOKIE|DATABASE_URL|DSN$|_KEY$|_KEY_FILE$/i;
+
+/** The agent's environment without anything secret-looking. */
+export function hookEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && !SECRET_NAME.test(name)) kept[name] = value;
+  }
+  return kept;
+}
+
+interface HookRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stdoutOverflow: boolean;
+  stderrTail: string;
+  timedOut: boolean;
+}
+
+export class ExecOrchestrator implements Orchestrator {
+  readonly name = 'exec';
+  private readonly options: Required<Omit<ExecOrchestratorOptions, 'env'>> & { env: Record<string, string> };
+
+  constructor(options: ExecOrchestratorOptions) {
+    if (options.argv.length === 0 || options.argv[0] === '') throw new OrchestratorError('The exec orchestrator needs a command to run.');
+    this.options = {
+      argv: [...options.argv],
+      platformId: options.platformId.toLowerCase(),
+      log: options.log,
+      timeoutMs: options.timeoutMs ?? EXEC_DEFAULTS.timeoutMs,
+      killGraceMs: options.killGraceMs ?? EXEC_DEFAULTS.killGraceMs,
+      maxOutputBytes: options.maxOutputBytes ?? EXEC_DEFAULTS.maxOutputBytes,
+      env: hookEnvironment(options.env ?? process.env),
+    };
+  }
+
+  async list(signal?: AbortSignal): Promise<Workload[] | undefined> {
+    const run = await this.run('list', undefined, undefined, signal);
+    const unavailable = (reason: string) => {
+      this.options.log('exec.list_unavailable', { reason });
+      return undefined;
+    };
+    if (run.timedOut) return unavailable(`the hook did not finish within ${seconds(this.options.timeoutMs)}`);
+    if (run.code !== 0) return unavailable(exitReason(run));
+    if (run.stdoutOverflow) return unavailable(`the hook printed more than ${this.options.maxOutputBytes} bytes`);
+    if (run.stdout.trim() === '') return unavailable('the hook printed nothing');
+    let ids: unknown;
+    try {
+      ids = JSON.parse(run.stdout);
+    } catch {
+      return unavailable('the hook did not print JSON');
+    }
+    if (!Array.isArray(ids)) return unavailable('the hook did not print a JSON array');
+    const bad = ids.find((id) => !isUuid(id));
+    if (bad !== undefined) return unavailable(`the hook listed ${JSON.stringify(bad)?.slice(0, 60)}, which is not an instance id`);
+    return [...new Set((ids as string[]).map((id) => id.toLowerCase()))].map((instanceId) => ({ instanceId }));
+  }
+
+  async deploy(deployment: Deployment, signal?: AbortSignal): Promise<DeploymentReport> {
+    const instanceId = deployment.instance.id.toLowerCase();
+    const run = await this.run('deploy', instanceId, deployment, signal);
+    this.failUnlessSucceeded(run, `deploy instance ${instanceId}`);
+    const output = run.stdout.trim();
+    let extra: Record<string, unknown> = {};
+    if (output !== '') {
+      if (Buffer.byteLength(output) > EXEC_DEFAULTS.maxReportBytes) {
+        throw new OrchestratorError(`The exec hook deployed instance ${instanceId} but printed ${Buffer.byteLength(output)} bytes; a report of at most ${EXEC_DEFAULTS.maxReportBytes} fits in launch_bindings.`);
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(output);
+      } catch {
+        throw new OrchestratorError(`The exec hook deployed instance ${instanceId} but its output is not JSON: ${JSON.stringify(oneLine(output, 80))}.`);
+      }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+        throw new OrchestratorError(`The exec hook deployed instance ${instanceId} but its output is not a JSON object.`);
+      }
+      extra = parsed as Record<string, unknown>;
+    }
+    const workloads = extra.workloads ?? [];
+    if (!Array.isArray(workloads) || !workloads.every((w) => w !== null && typeof w === 'object' && !Array.isArray(w))) {
+      throw new OrchestratorError(`The exec hook deployed instance ${instanceId} but its "workloads" is not a list of objects.`);
+    }
+    // The agent's keys come last: a hook cannot claim another fingerprint than the one deployed.
+    return { ...extra, orchestrator: this.name, fingerprint: deployment.fingerprint, workloads: workloads as Record<string, unknown>[] };
+  }
+
+  async remove(instanceId: string, signal?: AbortSignal): Promise<void> {
+    if (!isUuid(instanceId)) throw new OrchestratorError(`Cannot remove instance ${JSON.stringify(String(instanceId).slice(0, 60))}: it is not a UUID.`);
+    const run = await this.run('remove', instanceId.toLowerCase(), undefined, signal);
+    this.failUnlessSucceeded(run, `remove instance ${instanceId.toLowerCase()}`);
+  }
+
+  private failUnlessSucceeded(run: HookRun, what: string): void {
+    if (run.timedOut) throw new OrchestratorError(`The exec hook did not ${what} within ${seconds(this.options.timeoutMs)} and was stopped.`);
+    if (run.code !== 0) throw new OrchestratorError(`The exec hook failed to ${what}: ${exitReason(run)}.`);
+    if (run.stdoutOverflow) throw new OrchestratorError(`The exec hook printed more than ${this.options.maxOutputBytes} bytes while it tried to ${what}.`);
+  }
+
+  /** Runs the hook once; resolves with how it ended (rejects only when it cannot be started or is aborted). */
+  private run(action: ExecAction, instanceId: string | undefined, deployment: Deployment | undefined, signal?: AbortSignal): Promise<HookRun> {
+    const { argv, timeoutMs, killGraceMs, maxOutputBytes, platformId } = this.options;
+    const [command, ...args] = argv as [string, ...string[]];
+    const stdin = JSON.stringify({ action, instance_id: instanceId ?? null, platform_id: platformId, ...(deployment ? { deployment: deploymentForHook(deployment) } : {}) });
+    const env = { ...this.options.env, HSP_ACTION: action, HSP_PLATFORM_ID: platformId, ...(instanceId ? { HSP_INSTANCE_ID: instanceId } : {}) };
+
+    return new Promise<HookRun>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      // Its own process group, so a timeout stops everything the hook started, not just the hook.
+      const child = spawn(command, args, { shell: false, detached: true, env, stdio: ['pipe', 'pipe', 'pipe'], windowsHide: true });
+      const stdout: Buffer[] = [];
+      let stdoutBytes = 0;
+      let stdoutOverflow = false;
+      let stderrTail = '';
+      let timedOut = false;
+      let settled = false;
+      let graceTimer: NodeJS.Timeout | undefined;
+
+      const killGroup = (sig: NodeJS.Signals) => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, sig);
+        } catch {
+          // Already gone.
+        }
+      };
+      const stop = () => {
+        killGroup('SIGTERM');
+        graceTimer = setTimeout(() => killGroup('SIGKILL'), killGraceMs);
+        graceTimer.unref();
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        stop();
+      }, timeoutMs);
+      const onAbort = () => stop();
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      const finish = (code: number | null, exitSignal: NodeJS.Signals | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (graceTimer) clearTimeout(graceTimer);
+        signal?.removeEventListener('abort', onAbort);
+        child.stdout.destroy();
+        child.stderr.destroy();
+        if (signal?.aborted) return reject(signal.reason);
+        resolve({ code, signal: exitSignal, stdout: Buffer.concat(stdout).toString('utf8'), stdoutOverflow, stderrTail, timedOut });
+      };
+
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        reject(new OrchestratorError(`The exec hook ${JSON.stringify(command)} could not be started: ${error.code ?? oneLine(error.message, 120)}.`));
+      });
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (stdoutOverflow) return;
+        stdoutBytes += chunk.length;
+        if (stdoutBytes > maxOutputBytes) {
+          stdoutOverflow = true;
+          stdout.length = 0;
+          return;
+        }
+        stdout.push(chunk);
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderrTail = (stderrTail + chunk.toString('utf8')).slice(-4096);
+      });
+      child.on('exit', (code, exitSignal) => {
+        // 'close' waits for stdout to end; a background process the hook left holding it would
+        // make that wait forever, so the output the hook wrote before exiting is what counts.
+        const closeWait = setTimeout(() => finish(code, exitSignal), 1000);
+        closeWait.unref();
+        child.once('close', () => {
+          clearTimeout(closeWait);
+          finish(code, exitSignal);
+        });
+      });
+      // A hook that exits without reading its input is not an error.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(stdin);
+    });
+  }
+}
+
+/** What a hook learns about a deployment: the records, and the tasks as the agent checked them. */
+function deploymentForHook(deployment: Deployment): Record<string, unknown> {
+  return {
+    fingerprint: deployment.fingerprint,
+    image: imageOf(deployment).reference,
+    instance: deployment.instance,
+    build: deployment.build,
+    configuration: deployment.configuration,
+    tasks: taskPlansOf(deployment).map((plan) => ({
+      name: plan.name,
+      replicas: plan.replicas,
+      memory_mib: plan.memoryMiB ?? null,
+      ports: plan.ports,
+      options: plan.options,
+      cron: plan.cron ?? null,
+      environment: plan.environment,
+    })),
+    environment: deployment.environment,
+  };
+}
+
+function exitReason(run: HookRun): string {
+  const how = run.code !== null ? `it exited with code ${run.code}` : `it was killed by ${run.signal ?? 'a signal'}`;
+  // The end of stderr is where a failing command says why.
+  const flat = oneLine(run.stderrTail, 4096);
+  const tail = flat.length > 300 ? `…${flat.slice(-299)}` : flat;
+  return tail === '' ? how : `${how} (${tail.replace(/[.]$/, '')})`;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}

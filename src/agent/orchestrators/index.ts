@@ -1,0 +1,53 @@
+/**
+ * Chooses and prepares the orchestrator `hsp agent listen --orchestrator` names. Each one is
+ * imported only when chosen, so a dry run never loads the Docker client.
+ */
+import { InvalidArgumentError } from '../../sdk/errors.js';
+import { isUuid } from '../deployment.js';
+import type { AgentLog, Orchestrator } from '../orchestrator.js';
+
+export type OrchestratorKind = 'docker' | 'exec' | 'dry-run';
+
+export const ORCHESTRATOR_KINDS: readonly OrchestratorKind[] = ['docker', 'exec', 'dry-run'];
+
+export interface OrchestratorOptions {
+  log: AgentLog;
+  platformId: string;
+  /** For `exec`: the command and its arguments (no shell). */
+  exec?: readonly string[];
+  /** For `docker`: `unix:///var/run/docker.sock`, `tcp://host:port` or `http://host:port`. */
+  dockerHost?: string;
+  /** For `exec`: how long one run of the hook may take. */
+  execTimeoutMs?: number;
+  /** For `docker`: gives up connecting when aborted. */
+  signal?: AbortSignal;
+}
+
+/** Checks the options with one sentence per mistake; docker also connects and negotiates here, so a bad host fails at start. */
+export async function createOrchestrator(kind: OrchestratorKind, options: OrchestratorOptions): Promise<Orchestrator> {
+  // Container labels and the hooks' environment carry it: only a platform id may get there.
+  if (!isUuid(options.platformId)) throw new InvalidArgumentError('--platform', `The platform id ${JSON.stringify(String(options.platformId).slice(0, 60))} is not a UUID.`);
+  switch (kind) {
+    case 'dry-run': {
+      const { DryRunOrchestrator } = await import('./dry-run.js');
+      return new DryRunOrchestrator(options.log);
+    }
+    case 'exec': {
+      const argv = options.exec ?? [];
+      if (argv.length === 0 || argv[0] === '') {
+        throw new InvalidArgumentError('--exec', 'The exec orchestrator needs a command: add --exec /path/to/hook (and its arguments).');
+      }
+      const { ExecOrchestrator } = await import('./exec.js');
+      return new ExecOrchestrator({ argv, platformId: options.platformId, log: options.log, ...(options.execTimeoutMs === undefined ? {} : { timeoutMs: options.execTimeoutMs }) });
+    }
+    case 'docker': {
+      const { parseDockerHost } = await import('./docker-engine.js');
+      const dockerHost = options.dockerHost ?? 'unix:///var/run/docker.sock';
+      parseDockerHost(dockerHost);
+      const { DockerOrchestrator } = await import('./docker.js');
+      return DockerOrchestrator.connect({ dockerHost, platformId: options.platformId, log: options.log, ...(options.signal ? { signal: options.signal } : {}) });
+    }
+    default:
+      throw new InvalidArgumentError('--orchestrator', `There is no orchestrator ${JSON.stringify(String(kind))}: choose ${ORCHESTRATOR_KINDS.join(', ')}.`);
+  }
+}
