@@ -42,10 +42,14 @@ export interface CliContext {
   output: Output;
   /** False with --non-interactive, --json, CI=true, or without a terminal. */
   interactive: boolean;
-  /** The SDK client for the selected marketplace; fails with exit code 4 when no URL is known. */
-  client(): Promise<Marketplace>;
+  /**
+   * The SDK client for the selected marketplace; fails with exit code 4 when no URL is known.
+   * `fallbackUrl` is used as if given with --url when flags, environment and profiles select
+   * no marketplace (`hsp publish` falls back on the manifest's); the first call decides.
+   */
+  client(fallbackUrl?: string): Promise<Marketplace>;
   /** Like `client()`, but a token is required (exit code 4 without one). */
-  signedInClient(): Promise<Marketplace>;
+  signedInClient(fallbackUrl?: string): Promise<Marketplace>;
 }
 
 export async function createContext(io: CliIO, options: GlobalOptions, resolveTarget: TargetResolver = environmentTarget): Promise<CliContext> {
@@ -56,8 +60,8 @@ export async function createContext(io: CliIO, options: GlobalOptions, resolveTa
   let client: Promise<Marketplace> | undefined;
   let target: Target | undefined;
 
-  const makeClient = async (): Promise<Marketplace> => {
-    target = await resolveTarget(options, io.env);
+  const makeClient = async (fallbackUrl: string | undefined): Promise<Marketplace> => {
+    target = (await resolveTarget(options, io.env)) ?? (fallbackUrl ? await resolveTarget({ ...options, url: fallbackUrl }, io.env) : undefined);
     if (!target) throw new AuthRequiredError('No marketplace selected: pass --url, set HSP_URL, or run "hsp login".');
     const { Marketplace } = await import('../index.js');
     return new Marketplace({
@@ -76,9 +80,9 @@ export async function createContext(io: CliIO, options: GlobalOptions, resolveTa
     options,
     output,
     interactive,
-    client: () => (client ??= makeClient()),
-    async signedInClient() {
-      const c = await (client ??= makeClient());
+    client: (fallbackUrl) => (client ??= makeClient(fallbackUrl)),
+    async signedInClient(fallbackUrl) {
+      const c = await (client ??= makeClient(fallbackUrl));
       if (!target?.token) throw notSignedIn();
       return c;
     },
