@@ -45,7 +45,9 @@ export interface CliContext {
   /**
    * The SDK client for the selected marketplace; fails with exit code 4 when no URL is known.
    * `fallbackUrl` is used as if given with --url when flags, environment and profiles select
-   * no marketplace (`hsp publish` falls back on the manifest's); the first call decides.
+   * no marketplace (`hsp publish` falls back on the manifest's); the first call decides. Only a
+   * profile saved for that URL signs it in, never HSP_TOKEN: a file (say, a manifest in a pull
+   * request) must not be able to send the environment's token to a server of its choosing.
    */
   client(fallbackUrl?: string): Promise<Marketplace>;
   /** Like `client()`, but a token is required (exit code 4 without one). */
@@ -59,9 +61,14 @@ export async function createContext(io: CliIO, options: GlobalOptions, resolveTa
   const interactive = options.interactive !== false && !output.machine && !!io.stdin.isTTY && !!io.stdout.isTTY && !isCI(io.env);
   let client: Promise<Marketplace> | undefined;
   let target: Target | undefined;
+  let fromFile = false;
 
   const makeClient = async (fallbackUrl: string | undefined): Promise<Marketplace> => {
-    target = (await resolveTarget(options, io.env)) ?? (fallbackUrl ? await resolveTarget({ ...options, url: fallbackUrl }, io.env) : undefined);
+    target = await resolveTarget(options, io.env);
+    if (!target && fallbackUrl) {
+      target = await resolveTarget({ ...options, url: fallbackUrl }, withoutEnvironmentToken(io.env));
+      fromFile = true;
+    }
     if (!target) throw new AuthRequiredError('No marketplace selected: pass --url, set HSP_URL, or run "hsp login".');
     const { Marketplace } = await import('../index.js');
     return new Marketplace({
@@ -83,8 +90,11 @@ export async function createContext(io: CliIO, options: GlobalOptions, resolveTa
     client: (fallbackUrl) => (client ??= makeClient(fallbackUrl)),
     async signedInClient(fallbackUrl) {
       const c = await (client ??= makeClient(fallbackUrl));
-      if (!target?.token) throw notSignedIn();
-      return c;
+      if (target?.token) return c;
+      if (fromFile && io.env.HSP_TOKEN?.trim()) {
+        throw new AuthRequiredError(`HSP_TOKEN is not sent to ${target!.url}, a marketplace named by a file: set HSP_URL (or pass --url) to it as well, or run "hsp login --url ${target!.url}".`);
+      }
+      throw notSignedIn();
     },
   };
 }
@@ -107,3 +117,9 @@ export const environmentTarget: TargetResolver = async (options, env) => {
   if (!/^https?:\/\//.test(url)) throw new UsageError(`The marketplace URL must start with http:// or https://, got "${url}".`);
   return { url, token: env.HSP_TOKEN || undefined };
 };
+
+/** The environment without HSP_TOKEN, for a marketplace that a file rather than the user chose. */
+function withoutEnvironmentToken(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { HSP_TOKEN: _token, ...rest } = env;
+  return rest;
+}

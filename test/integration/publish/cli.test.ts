@@ -189,7 +189,15 @@ describe('hsp publish', () => {
 
   it("publishes to the manifest's marketplace_url when nothing else names one, and warns when another is chosen", async () => {
     const file = await product('Target App', { marketplaceUrl: m.url });
-    const withManifestUrl = json<PlanDocument>(await hsp(['publish', file, '--dry-run', '--json'], { env: { HSP_TOKEN: m.server.adminToken, HSP_CONFIG_DIR: configDir } }));
+    // The environment's token goes only where the user pointed it, never where a file points.
+    expect(await hsp(['publish', file, '--dry-run', '--json'], { env: { HSP_TOKEN: m.server.adminToken, HSP_CONFIG_DIR: configDir } })).toMatchObject({
+      code: 4,
+      stdout: '',
+      stderr: `HSP_TOKEN is not sent to ${m.url}, a marketplace named by a file: set HSP_URL (or pass --url) to it as well, or run "hsp login --url ${m.url}".\n`,
+    });
+    const profileDir = await mkdtemp(join(tmpdir(), 'hsp-publish-profile-'));
+    expect((await hsp(['login', '--url', m.url, '--with-token', '--insecure-storage'], { env: { HSP_CONFIG_DIR: profileDir }, stdin: m.server.adminToken })).code).toBe(0);
+    const withManifestUrl = json<PlanDocument>(await hsp(['publish', file, '--dry-run', '--json'], { env: { HSP_CONFIG_DIR: profileDir } }));
     expect(withManifestUrl.marketplace).toBe(m.url);
     expect(withManifestUrl.warnings).toEqual([]);
 
