@@ -41,6 +41,11 @@ export function describeError(error: unknown): { message: string; hint?: string 
       return { message, hint: 'The server is slow or unreachable; try again, or raise --timeout.' };
     case 'NotAcceptableError':
       return { message, hint: 'This server may not be an HSP Marketplace.' };
+    case 'ManifestError': {
+      // The message is the first problem; a manifest may have more.
+      const more = ((e as { problems?: unknown[] }).problems?.length ?? 1) - 1;
+      return more > 0 ? { message, hint: `${more} more problem${more === 1 ? '' : 's'}: "hsp manifest validate" lists them all.` } : { message };
+    }
   }
   if (e?.code === 'EADDRINUSE') return { message: message.replace(/^listen /, 'Cannot listen: '), hint: 'Choose another port with --port.' };
   return { message };

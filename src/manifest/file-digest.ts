@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { FileResponse, Marketplace } from '../index.js';
-import { mapPath } from '../sdk/dialect.js';
 import { NotFoundError } from '../sdk/errors.js';
 
 /** A file the marketplace serves. */
@@ -47,22 +46,16 @@ export async function remoteDigest(client: Marketplace, file: RemoteFile, signal
 
 /**
  * The digest from a HEAD request's ETag; `null` when the server says there is no file;
- * `undefined` when the answer does not tell (no usable ETag, an error status, no connection),
- * which sends the caller to the download, where the SDK reports real errors properly.
+ * `undefined` when the answer does not tell (no usable ETag, or an error the download will
+ * report properly, with the SDK's typed errors).
  */
 async function headDigest(client: Marketplace, path: string, signal: AbortSignal | undefined): Promise<string | null | undefined> {
   try {
-    const token = await client._token();
-    const res = await fetch(client.url(mapPath(path, await client.dialect())), {
-      method: 'HEAD',
-      // The reference server answers 406 to anything but JSON, file downloads included.
-      headers: { accept: 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      signal,
-    });
-    if (res.status === 404) return null;
-    if (!res.ok) return undefined;
-    return SHA256_ETAG.exec(res.headers.get('etag') ?? '')?.[1]?.toLowerCase();
-  } catch {
+    const headers = await client._head(path, { signal, maxRetries: 0 });
+    return SHA256_ETAG.exec(headers.get('etag') ?? '')?.[1]?.toLowerCase();
+  } catch (error) {
+    if (error instanceof NotFoundError) return null;
+    if (signal?.aborted) throw error;
     return undefined;
   }
 }

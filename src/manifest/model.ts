@@ -85,6 +85,8 @@ export interface ImageSpec {
   repository: string;
   /** `latest` (the build's `container_tag`). */
   tag: string;
+  /** `sha256:…` when the reference pins one (`repo:tag@sha256:…`); it wins over the tag when pulling. */
+  digest?: string;
 }
 
 export interface ConfigurationSpec {

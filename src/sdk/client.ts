@@ -211,6 +211,14 @@ export class Marketplace {
     return body;
   }
 
+  /** @internal A file's headers (its ETag, say) without its body: a HEAD request. */
+  async _head(path: string, options?: RequestOptions): Promise<Headers> {
+    const dialect = await this.dialect();
+    const res = await this.transport.stream({ ...options, method: 'HEAD', path: mapPath(path, dialect) });
+    await res.body?.cancel();
+    return res.headers;
+  }
+
   /** @internal An open response for a file download. */
   async _stream(path: string, options: RequestOptions | undefined): Promise<Response> {
     const dialect = await this.dialect();
