@@ -1,10 +1,10 @@
 // Prints one platform's events live, and keeps going across server restarts.
-//   HSP_URL=http://127.0.0.1:3000 HSP_TOKEN=$(cat admin.token) node examples/watch-events.mjs <platform-id>
+//   HSP_URL=http://127.0.0.1:3000 HSP_TOKEN=$(cat admin.token) node examples/sdk/watch-events.mjs <platform-id>
 import { Marketplace } from 'hsp';
 
 const [platformId] = process.argv.slice(2);
 if (!platformId) {
-  console.error('usage: node examples/watch-events.mjs <platform-id>');
+  console.error('usage: node examples/sdk/watch-events.mjs <platform-id>');
   process.exit(2);
 }
 const client = new Marketplace({ baseUrl: process.env.HSP_URL ?? 'http://127.0.0.1:3000', token: process.env.HSP_TOKEN });

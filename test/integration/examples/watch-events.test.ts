@@ -1,5 +1,5 @@
 /**
- * examples/watch-events.mjs, as a user runs it: prints events live from `hsp serve` and keeps
+ * examples/sdk/watch-events.mjs, as a user runs it: prints events live from `hsp serve` and keeps
  * going when the server restarts. Runs the built package (npm test builds dist/ first).
  */
 import { spawn } from 'node:child_process';
@@ -25,7 +25,7 @@ function waitFor(read: () => string, pattern: RegExp, ms = 20_000): Promise<void
   });
 }
 
-describe.runIf(!process.env.HSP_TEST_DATABASE_URL)('examples/watch-events.mjs', () => {
+describe.runIf(!process.env.HSP_TEST_DATABASE_URL)('examples/sdk/watch-events.mjs', () => {
   it('prints events and survives a server restart', { timeout: 90_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'hsp-watch-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
@@ -38,7 +38,7 @@ describe.runIf(!process.env.HSP_TEST_DATABASE_URL)('examples/watch-events.mjs', 
     const build = await m.admin.builds.create(product.id, { version: '1.0.0' });
     const platform = await m.admin.platforms.create(me.id, { name: 'watched-host' });
 
-    const child = spawn(process.execPath, ['examples/watch-events.mjs', platform.id], {
+    const child = spawn(process.execPath, ['examples/sdk/watch-events.mjs', platform.id], {
       cwd: root,
       env: { ...process.env, HSP_URL: server.url, HSP_TOKEN: server.adminToken },
     });
