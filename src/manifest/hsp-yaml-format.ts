@@ -112,7 +112,7 @@ function imageOf(image: HspYaml['build']['image'], problem: (message: string) =>
   if (typeof image === 'object') return defined({ registry: image.registry, repository: image.repository, tag: image.tag ?? 'latest', digest: image.digest });
   const parsed = parseImageReference(image);
   if ('problem' in parsed) {
-    problem(`build.image ${JSON.stringify(image)} is not an image reference (repository[:tag][@digest]): ${parsed.problem}.`);
+    problem(`build.image ${JSON.stringify(image)} ${parsed.problem}.`);
     return undefined;
   }
   return parsed;

@@ -70,7 +70,7 @@ export async function readSpecManifest(source: SourceDocument, options: LoadOpti
   const doc = data as SpecManifest;
   const image = parseImageReference(doc.product.build.binary.image);
   if ('problem' in image) {
-    errors.push(at(['product', 'build', 'binary', 'image'], (f) => `${f} ${JSON.stringify(doc.product.build.binary.image)} is not an image reference (repository[:tag][@digest]): ${image.problem}.`));
+    errors.push(at(['product', 'build', 'binary', 'image'], (f) => `${f} ${JSON.stringify(doc.product.build.binary.image)} ${image.problem}.`));
     return sorted();
   }
   const { facts } = doc.product;

@@ -88,7 +88,7 @@ describe('hsp init from flags (no terminal)', () => {
     [['--name', 'App', '--version', '1', '--license-name', 'MIT'], '--license-url is required with --license-name.'],
     [['--name', 'App', '--version', '1', '--license-url', 'https://opensource.org/license/mit'], '--license-name is required with --license-url.'],
     [['--name', 'App', '--version', '1', '--license-name', 'MIT', '--license-url', 'mit'], '--license-url "mit" is not an http:// or https:// URL.'],
-    [['--name', 'App', '--version', '1', '--image', 'My App'], '--image "My App" is not an image reference ("My App" is not a repository name (lower-case letters, digits and single separators)).'],
+    [['--name', 'App', '--version', '1', '--image', 'My App'], '--image "My App" is not a repository of lowercase letters and digits separated by "/", ".", "_" or "-".'],
     [['--name', 'App', '--version', '1', '--mime-type', 'smart'], '--mime-type "smart" is not a MIME type such as application/smart.v1.'],
   ])('names what is missing or wrong: %j', async (flags, message) => {
     const dir = freshDir();
@@ -190,7 +190,7 @@ describe('hsp init at a terminal', () => {
     expect(prompts.rejected).toEqual([
       ': This one is needed.',
       'smart: This is not a MIME type such as application/smart.v1.',
-      'Not An Image: This is not an image reference ("Not An Image" is not a repository name (lower-case letters, digits and single separators)).',
+      'Not An Image: This is not a repository of lowercase letters and digits separated by "/", ".", "_" or "-".',
       ': This one is needed.',
     ]);
     expect(run.stderr).toMatch(/^✓ Wrote .*hsp\.yaml for "Bilirubin Chart"/);

@@ -298,7 +298,7 @@ build:
 
   it('an image reference that is not one', async () => {
     const { problems: found } = await problems(MINIMAL.replace('  version: 1.0.0\n', '  version: 1.0.0\n  image: "My App:1.0"\n'));
-    expect(found).toEqual([{ line: 5, column: 10, message: 'build.image "My App:1.0" is not an image reference (repository[:tag][@digest]): "My App" is not a repository name (lower-case letters, digits and single separators).' }]);
+    expect(found).toEqual([{ line: 5, column: 10, message: 'build.image "My App:1.0" is not a repository of lowercase letters and digits separated by "/", ".", "_" or "-".' }]);
   });
 
   it('a file that cannot be read', async () => {

@@ -16,12 +16,12 @@ describe('parseImageReference', () => {
   });
 
   it.each([
-    ['My App:1.0', '"My App" is not a repository name (lower-case letters, digits and single separators)'],
-    ['app:', 'the tag "" is not letters, digits, "_", "." and "-" (up to 128)'],
-    [':1.0', 'the repository is missing'],
-    ['app@sha256:short', 'the digest "sha256:short" is not algorithm:hex (such as sha256:…)'],
-    ['a@b@c', 'it has more than one "@"'],
-    ['Acme/app', '"Acme" is not a repository name (lower-case letters, digits and single separators)'],
+    ['My App:1.0', 'is not a repository of lowercase letters and digits separated by "/", ".", "_" or "-"'],
+    ['app:', 'has a tag that is not 1 to 128 letters, digits, "_", "." or "-" (not starting with "." or "-")'],
+    [':1.0', 'is not a repository of lowercase letters and digits separated by "/", ".", "_" or "-"'],
+    ['app@sha256:short', 'has a digest that is not algorithm:hex'],
+    ['a@b@c', 'has a digest that is not algorithm:hex'],
+    ['Acme/app', 'is not a repository of lowercase letters and digits separated by "/", ".", "_" or "-"'],
   ])('rejects %s', (reference, problem) => {
     expect(parseImageReference(reference)).toEqual({ problem });
   });

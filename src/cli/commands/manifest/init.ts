@@ -165,5 +165,5 @@ function taskName(productName: string): string {
 
 function imageProblem(value: string): string | undefined {
   const parsed = parseImageReference(value);
-  return 'problem' in parsed ? `is not an image reference (${parsed.problem})` : undefined;
+  return 'problem' in parsed ? parsed.problem : undefined;
 }
