@@ -6,6 +6,11 @@ import { VERSION } from '../version.js';
 
 export async function main(argv: string[]): Promise<void> {
   const args = argv.slice(2);
+  // `hsp … | head` closes the pipe early: the reader has what it wanted, which is no error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   // `hsp --version` is what scripts and installers run most: answer before loading the tree.
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
     process.stdout.write(`${VERSION}\n`);
