@@ -37,14 +37,16 @@ export const instances: NounSpec<Instance> = {
 
 function deployCommand(noun: Command, run: Runner): void {
   const deploy = withParentOptions(new Command('deploy').description("Deploy a build on a platform: create an instance for the platform's agent to start"), [...where, ...what]).option(
-    '--set <key=value>',
-    'a launch binding (repeat for more)',
+    '--set <NAME=value>',
+    "an environment variable for the build's tasks (repeat for more), kept as launch_bindings.environment for the agent",
     repeatable,
     [] as string[],
   );
   deploy.action(
     run(async (ctx, opts) => {
-      const launchBindings = keyValues(opts.set as string[], '--set');
+      // The platform agent's contract: the operator's input is `launch_bindings.environment`.
+      const environment = keyValues(opts.set as string[], '--set');
+      const launchBindings = Object.keys(environment).length ? { environment } : {};
       const client = await ctx.signedInClient();
       const [userId, platformId] = await resolveParents(where, client, opts, ctx);
       const [, buildId] = await resolveParents(what, client, opts, ctx);

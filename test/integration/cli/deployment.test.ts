@@ -52,7 +52,7 @@ describe('hsp instances', () => {
         env: asOperator(),
       }),
     );
-    expect(deployed.launch_bindings).toEqual({ FHIR_BASE_URL: 'https://fhir.example.org/r4', PORT: '8080', EMPTY: '' });
+    expect(deployed.launch_bindings).toEqual({ environment: { FHIR_BASE_URL: 'https://fhir.example.org/r4', PORT: '8080', EMPTY: '' } });
     const human = ok(await hsp(['instances', 'deploy', ...where, '--product', 'Deployable', '--build', '1.0.0'], { env: asOperator() }));
     expect(human.stderr).toBe('✓ Deployed build 1.0.0 of Deployable on platform lab\n');
     expect(human.stdout).toMatch(/^id\t[0-9a-f-]{36}\nbuild id\t/);

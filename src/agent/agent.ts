@@ -1,0 +1,488 @@
+/**
+ * The platform agent's loop: follow one platform's event stream, and make this host run what
+ * the marketplace says the platform runs.
+ *
+ * Events are hints, never the truth: an event names an instance (or, from the reference server,
+ * nothing at all), and the agent re-reads that instance over REST before acting. After every
+ * (re)subscription it reconciles everything, since ActionCable replays nothing that happened
+ * while the socket was down. Work is serialised per instance and concurrent across instances.
+ * Every deploy is reported back on the instance, and the event that report causes converges to
+ * nothing: the fingerprint of what runs is unchanged.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Instance, Marketplace, Platform, PlatformEvent, PlatformEventStream } from '../index.js';
+import type { PlatformEventsOptions } from '../events/index.js';
+import { BuildCatalog } from './build-catalog.js';
+import { DeploymentRefused, isUuid, toDeployment } from './deployment.js';
+import type { HealthProbe, Readiness } from './health.js';
+import { KeyedQueue } from './keyed-queue.js';
+import type { AgentLog, Deployment, Orchestrator } from './orchestrator.js';
+import { decide, listInstances, planReconcile, type Known } from './reconcile.js';
+import { inputOf, reportDeployed, reportFailed, retrieveOrNull, trustedReportOf, type InstancePlace } from './report.js';
+
+export interface AgentOptions {
+  client: Marketplace;
+  /** The platform served; its owner's id is the `user_id` in instance URLs. */
+  platform: Pick<Platform, 'id' | 'user_id'>;
+  orchestrator: Orchestrator;
+  log: AgentLog;
+  /** Instances deployed at once (default 4). */
+  concurrency?: number;
+  /** Tuning of the event stream (ping interval, backoff, subscribe timeout). */
+  events?: PlatformEventsOptions;
+  /** A client for the event stream, when the marketplace serves it apart from its REST API. */
+  eventsClient?: Marketplace;
+  /** How long to gather events that name no instance before one full reconcile (default 250 ms). */
+  reconcileDebounceMs?: number;
+  /** Backoff for retrying a failed reconcile or deploy: first delay and cap (default 1 s, 5 min). */
+  retry?: { initialMs?: number; maxMs?: number };
+}
+
+/** A reason to converge one instance; several coalesce into one run. */
+interface Hint {
+  /** The record as a reconcile listed it; absent: read it again. */
+  snapshot?: Instance;
+  /** Build parts read before this moment (performance.now()) are too old for this hint. */
+  since: number;
+  /** An update event, possibly the echo of our own report: may end early when nothing changed. */
+  echo: boolean;
+}
+
+/** Largest event frame accepted: our server's events are a few KB; the rest is noise or an attack. */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+
+/** After the grace period, how long aborted actions get to wind down before the agent stops anyway. */
+const ABORT_WAIT_MS = 5_000;
+
+export class Agent implements HealthProbe {
+  private readonly client: Marketplace;
+  private readonly platformId: string;
+  private readonly place: InstancePlace;
+  private readonly orchestrator: Orchestrator;
+  private readonly log: AgentLog;
+  private readonly queue: KeyedQueue;
+  private readonly catalog: BuildCatalog;
+  private readonly options: AgentOptions;
+
+  private stream: PlatformEventStream | undefined;
+  private loop: Promise<void> | undefined;
+  /** What runs, as far as this process can tell, by instance id. */
+  private known = new Map<string, Known>();
+  /** Whether the orchestrator could say what runs at the last reconcile. */
+  private listable = false;
+  /** When this process last deployed or removed each instance (a counter, not a clock). */
+  private readonly changedAt = new Map<string, number>();
+  private changes = 0;
+  private readonly hints = new Map<string, Hint>();
+  private readonly retries = new Map<string, { attempt: number; timer?: NodeJS.Timeout }>();
+
+  private subscribed = false;
+  /** Subscriptions so far, and the one the last finished reconcile started after. */
+  private subscriptions = 0;
+  private reconciledFor = 0;
+  private reconciling: Promise<void> | undefined;
+  private reconcileAgain = false;
+  private reconcileAttempt = 0;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private debounceTimer: NodeJS.Timeout | undefined;
+  /** Resolves when the pending debounced reconcile has been requested (or dropped by a stop). */
+  private debounced: Promise<void> | undefined;
+  private endDebounce: (() => void) | undefined;
+  /** Aborts listings (not actions) at once when stopping. */
+  private readonly listing = new AbortController();
+  private stopping = false;
+  private stopped: Promise<boolean> | undefined;
+  private loopEnded = false;
+
+  constructor(options: AgentOptions) {
+    this.options = options;
+    this.client = options.client;
+    this.platformId = options.platform.id;
+    this.place = { client: options.client, ownerId: options.platform.user_id, platformId: options.platform.id };
+    this.orchestrator = options.orchestrator;
+    this.log = options.log;
+    this.catalog = new BuildCatalog(options.client);
+    this.queue = new KeyedQueue(options.concurrency ?? 4, (instanceId, error) => this.failed(instanceId, error));
+  }
+
+  /**
+   * Subscribes and starts handling events; resolves once the stream is opening. The returned
+   * promise of `run()` settles when the loop ends: normally after `stop()`, or rejected with
+   * the stream's terminal error (the subscription refused or never answered).
+   */
+  async start(): Promise<void> {
+    if (this.stream) throw new Error('The agent has already started.');
+    const source = this.options.eventsClient ?? this.client;
+    const stream = await source.events.platform(this.platformId, { maxPayload: MAX_EVENT_BYTES, ...this.options.events });
+    this.stream = stream;
+    stream.on('connected', () => this.log('stream.connected'));
+    stream.on('disconnected', (reason) => {
+      this.subscribed = false;
+      this.log('stream.disconnected', { reason });
+    });
+    stream.on('error', (error) => this.log('stream.error', { reason: error.message }));
+    stream.on('subscribed', () => {
+      this.subscribed = true;
+      this.subscriptions++;
+      this.log('stream.subscribed', { platform: this.platformId });
+      this.requestReconcile('subscribed');
+    });
+    this.log('agent.started', { platform: this.platformId, orchestrator: this.orchestrator.name, concurrency: this.options.concurrency ?? 4 });
+    this.loop = this.consume(stream);
+  }
+
+  /** Settles when the event loop ends (see `start`). */
+  run(): Promise<void> {
+    if (!this.loop) return Promise.reject(new Error('The agent has not started.'));
+    return this.loop;
+  }
+
+  /**
+   * Stops taking events, lets in-flight actions finish within `graceMs`, then aborts them.
+   * Resolves to whether everything finished in time.
+   */
+  stop(graceMs: number): Promise<boolean> {
+    this.stopped ??= this.shutdown(graceMs);
+    return this.stopped;
+  }
+
+  private async shutdown(graceMs: number): Promise<boolean> {
+    this.stopping = true;
+    clearTimeout(this.debounceTimer);
+    this.endDebounce?.();
+    this.debounceTimer = this.debounced = this.endDebounce = undefined;
+    clearTimeout(this.reconcileTimer);
+    for (const retry of this.retries.values()) clearTimeout(retry.timer);
+    this.retries.clear();
+    this.stream?.close();
+    this.listing.abort(new Error('The agent is stopping.'));
+    this.queue.close();
+    this.log('agent.stopping', { in_flight: this.queue.running, grace_ms: graceMs });
+    const settled = Promise.all([this.queue.idle(), this.reconciling?.catch(() => {})]).then(() => true);
+    const drained = await within(settled, graceMs);
+    if (!drained) {
+      this.log('agent.aborting', { in_flight: this.queue.running, reason: `In-flight actions did not finish within the grace period of ${graceMs} ms.` });
+      this.queue.abort(new Error('The grace period is over.'));
+      await within(this.queue.idle().then(() => true), ABORT_WAIT_MS);
+    }
+    await this.loop?.catch(() => {});
+    this.subscribed = false;
+    this.log('agent.stopped', { drained });
+    return drained;
+  }
+
+  live(): boolean {
+    return !!this.loop && !this.loopEnded && !this.stopping;
+  }
+
+  readiness(): Readiness {
+    if (this.stopping) return { ready: false, reason: 'The agent is stopping.' };
+    if (!this.subscribed) return { ready: false, reason: "Not subscribed to the platform's events." };
+    if (this.reconciledFor !== this.subscriptions) return { ready: false, reason: 'Reconciling with the marketplace.' };
+    return { ready: true };
+  }
+
+  /**
+   * Resolves when no reconcile runs or waits and no instance work is queued (tests,
+   * benchmarks). Retries waiting out a backoff are not waited for.
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      await this.debounced;
+      await this.reconciling;
+      await this.queue.idle();
+      if (!this.debounced && !this.reconciling && this.queue.running === 0 && this.queue.waiting === 0) return;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Events
+
+  private async consume(stream: PlatformEventStream): Promise<void> {
+    try {
+      for await (const event of stream) this.onEvent(event);
+    } catch (error) {
+      if (this.stopping) return;
+      this.log('agent.failed', { reason: (error as Error).message });
+      throw error;
+    } finally {
+      this.loopEnded = true;
+    }
+  }
+
+  private onEvent(event: PlatformEvent): void {
+    if (this.stopping) return;
+    if (event.type === 'unknown') {
+      this.log('event.ignored', { reason: event.reason });
+      return;
+    }
+    if (event.platformId.toLowerCase() !== this.platformId.toLowerCase()) {
+      this.log('event.refused', { type: event.type, reason: `The event is for platform ${quoted(event.platformId)}, not ${this.platformId}.` });
+      return;
+    }
+    const instanceId = event.instanceId;
+    if (instanceId === undefined) {
+      // The reference server's "created" names no instance: only a full reconcile can find it.
+      this.log('event.received', { type: event.type, build: short(event.buildId) });
+      this.requestReconcile(`${event.type} event without an instance id`, this.options.reconcileDebounceMs ?? 250);
+      return;
+    }
+    if (!isUuid(instanceId)) {
+      this.log('event.refused', { type: event.type, reason: `The event's instance id ${quoted(instanceId)} is not a UUID.` });
+      return;
+    }
+    const productId = event.instance.build.product?.id;
+    if (isUuid(event.buildId) && isUuid(productId)) this.catalog.learn(event.buildId, productId);
+    this.log('event.received', { type: event.type, instance: instanceId });
+    void this.schedule(instanceId, { since: performance.now(), echo: event.type === 'instance.updated' });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Reconciling
+
+  private requestReconcile(reason: string, delayMs = 0): void {
+    if (this.stopping) return;
+    if (delayMs > 0) {
+      if (this.debounced) return;
+      this.debounced = new Promise((resolve) => (this.endDebounce = resolve));
+      this.debounceTimer = setTimeout(() => {
+        this.endDebounce?.();
+        this.debounceTimer = this.debounced = this.endDebounce = undefined;
+        this.requestReconcile(reason);
+      }, delayMs);
+      return;
+    }
+    clearTimeout(this.reconcileTimer);
+    this.reconcileTimer = undefined;
+    if (this.reconciling) {
+      this.reconcileAgain = true;
+      return;
+    }
+    this.reconciling = this.reconcileUntilCurrent(reason).finally(() => (this.reconciling = undefined));
+  }
+
+  private async reconcileUntilCurrent(reason: string): Promise<void> {
+    do {
+      this.reconcileAgain = false;
+      const subscription = this.subscriptions;
+      try {
+        await this.reconcile(reason);
+        this.reconciledFor = subscription;
+        this.reconcileAttempt = 0;
+      } catch (error) {
+        if (this.stopping) return;
+        const delay = backoff(this.reconcileAttempt++, this.options.retry);
+        this.log('reconcile.failed', { reason: (error as Error).message, retry_in_ms: delay });
+        if (!this.reconcileAgain) {
+          // Only while subscribed: a new subscription reconciles anyway.
+          this.reconcileTimer = setTimeout(() => this.subscribed && this.requestReconcile('retry'), delay);
+          return;
+        }
+      }
+      reason = 'changes during the last reconcile';
+    } while (this.reconcileAgain && !this.stopping);
+  }
+
+  private async reconcile(reason: string): Promise<void> {
+    const started = performance.now();
+    const changesBefore = this.changes;
+    this.log('reconcile.started', { reason });
+    const signal = this.listing.signal;
+    const [instances, workloads] = await Promise.all([listInstances(this.place, signal), this.orchestrator.list(signal)]);
+    if (this.stopping) return;
+    // What this process deployed or removed after the listing began is newer than the listing.
+    const recent = new Set([...this.changedAt].filter(([, at]) => at > changesBefore).map(([id]) => id));
+    const plan = planReconcile(instances, workloads, this.known, recent);
+    this.known = plan.running;
+    this.listable = plan.listable;
+    const runs = [
+      ...plan.converge.map((instance) => this.schedule(instance.id, { snapshot: instance, since: started, echo: false })),
+      ...plan.orphans.map((id) => this.schedule(id, { since: started, echo: false })),
+    ];
+    await Promise.all(runs);
+    this.log('reconcile.done', {
+      instances: instances.length,
+      workloads: workloads ? workloads.length : null,
+      orphans: plan.orphans.length,
+      ms: Math.round(performance.now() - started),
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // One instance
+
+  private schedule(instanceId: string, hint: Hint): Promise<void> {
+    const before = this.hints.get(instanceId);
+    this.hints.set(instanceId, before ? merge(before, hint) : hint);
+    return this.queue.push(instanceId, (signal) => this.converge(instanceId, signal));
+  }
+
+  private async converge(instanceId: string, signal: AbortSignal): Promise<void> {
+    const hint = this.hints.get(instanceId) ?? { since: performance.now(), echo: false };
+    this.hints.delete(instanceId);
+    const instance = hint.snapshot ?? (await retrieveOrNull(this.place, instanceId, signal));
+    if (!instance) return this.remove(instanceId, signal);
+
+    const input = inputOf(instance);
+    const known = this.known.get(instanceId);
+    // Our own report coming back (or an edit that changed nothing the agent reads): the update
+    // event of an instance cannot announce changes to its build, so there is nothing to re-read.
+    if (hint.echo && known?.fingerprint && known.input === input && trustedReportOf(instance)?.fingerprint === known.fingerprint) {
+      this.log('instance.unchanged', { level: 'debug', instance: instanceId, fingerprint: known.fingerprint });
+      this.succeeded(instanceId);
+      return;
+    }
+
+    let deployment: Deployment;
+    try {
+      const parts = await this.catalog.parts(instance.build_id, { since: hint.since, signal });
+      deployment = toDeployment({ platformId: this.platformId, instance, ...parts });
+    } catch (error) {
+      if (!(error instanceof DeploymentRefused)) throw error;
+      // Bad data does not get better by retrying; the instance's next update event brings the fix.
+      this.succeeded(instanceId);
+      this.log('deploy.refused', { instance: instanceId, build: short(instance.build_id), reason: error.message });
+      if (await reportFailed(this.place, instance, signal)) this.log('report.cleared', { instance: instanceId });
+      return;
+    }
+
+    const decision = decide(instance, deployment.fingerprint, known, this.listable);
+    switch (decision.action) {
+      case 'none':
+        this.known.set(instanceId, { ...known, fingerprint: deployment.fingerprint, input, report: known?.report ?? trustedReportOf(instance) });
+        this.log('instance.unchanged', { level: 'debug', instance: instanceId, fingerprint: deployment.fingerprint });
+        this.succeeded(instanceId);
+        return;
+      case 'report': {
+        const outcome = await reportDeployed(this.place, instanceId, input, decision.report, signal);
+        this.log('report.done', { instance: instanceId, fingerprint: deployment.fingerprint, outcome });
+        this.succeeded(instanceId);
+        return;
+      }
+      case 'deploy':
+        return this.deploy(deployment, input, decision.reason, signal);
+    }
+  }
+
+  private async deploy(deployment: Deployment, input: string, reason: string, signal: AbortSignal): Promise<void> {
+    const { instance, build, fingerprint } = deployment;
+    const started = performance.now();
+    this.log('deploy.started', {
+      instance: instance.id,
+      build: build.id,
+      image: `${build.container_repository ?? ''}:${build.container_tag ?? ''}`,
+      fingerprint,
+      reason,
+    });
+    let report;
+    try {
+      report = await this.orchestrator.deploy(deployment, signal);
+    } catch (error) {
+      // Part of it may run: known, with no fingerprint, so a removal still reaches it.
+      this.known.set(instance.id, {});
+      this.changedAt.set(instance.id, ++this.changes);
+      if (signal.aborted) {
+        this.log('deploy.aborted', { instance: instance.id, reason: 'The agent stopped before the deploy finished.' });
+        return;
+      }
+      this.log('deploy.failed', { instance: instance.id, reason: (error as Error).message });
+      if (await reportFailed(this.place, instance, signal).catch(() => false)) this.log('report.cleared', { instance: instance.id });
+      this.retryLater(instance.id);
+      return;
+    }
+    this.known.set(instance.id, { fingerprint, input, report });
+    this.changedAt.set(instance.id, ++this.changes);
+    const outcome = await reportDeployed(this.place, instance.id, input, report, signal);
+    this.log('deploy.done', {
+      instance: instance.id,
+      fingerprint,
+      orchestrator: report.orchestrator,
+      workloads: report.workloads.length,
+      report: outcome,
+      ms: Math.round(performance.now() - started),
+    });
+    this.succeeded(instance.id);
+  }
+
+  private async remove(instanceId: string, signal: AbortSignal): Promise<void> {
+    // Only what is known to run here (listed, deployed or confirmed by this process): an event
+    // naming some other instance must not make the agent touch anything.
+    if (!this.known.has(instanceId)) return this.succeeded(instanceId);
+    this.log('remove.started', { instance: instanceId });
+    try {
+      await this.orchestrator.remove(instanceId, signal);
+    } catch (error) {
+      if (signal.aborted) {
+        this.log('remove.aborted', { instance: instanceId, reason: 'The agent stopped before the removal finished.' });
+        return;
+      }
+      this.log('remove.failed', { instance: instanceId, reason: (error as Error).message });
+      this.retryLater(instanceId);
+      return;
+    }
+    this.known.delete(instanceId);
+    this.changedAt.set(instanceId, ++this.changes);
+    this.log('remove.done', { instance: instanceId });
+    this.succeeded(instanceId);
+  }
+
+  /** A converge that threw (the marketplace unreachable, a report refused): log, try again later. */
+  private failed(instanceId: string, error: unknown): void {
+    if (this.stopping) return;
+    this.log('converge.failed', { instance: instanceId, reason: (error as Error)?.message ?? String(error) });
+    this.retryLater(instanceId);
+  }
+
+  private retryLater(instanceId: string): void {
+    if (this.stopping) return;
+    const retry = this.retries.get(instanceId) ?? { attempt: 0 };
+    clearTimeout(retry.timer);
+    const delay = backoff(retry.attempt++, this.options.retry);
+    retry.timer = setTimeout(() => {
+      retry.timer = undefined;
+      void this.schedule(instanceId, { since: performance.now(), echo: false });
+    }, delay);
+    this.retries.set(instanceId, retry);
+  }
+
+  private succeeded(instanceId: string): void {
+    const retry = this.retries.get(instanceId);
+    if (!retry) return;
+    clearTimeout(retry.timer);
+    this.retries.delete(instanceId);
+  }
+}
+
+/** Two reasons to converge as one: read again unless both have the record, as fresh as the freshest. */
+function merge(a: Hint, b: Hint): Hint {
+  return {
+    ...(a.snapshot && b.snapshot ? { snapshot: b.snapshot } : {}),
+    since: Math.max(a.since, b.since),
+    echo: a.echo && b.echo,
+  };
+}
+
+/** Exponential backoff with jitter (half fixed, half random), so retries of many instances spread out. */
+function backoff(attempt: number, options: AgentOptions['retry'] = {}): number {
+  const { initialMs = 1_000, maxMs = 300_000 } = options;
+  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/** Resolves to what `promise` gives, or `false` when `ms` pass first. */
+function within(promise: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Marketplace text as a log field: short, whatever it was. */
+function short(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+/** Marketplace text inside a sentence: quoted, so where it ends is plain to see. */
+function quoted(value: unknown): string {
+  return JSON.stringify(short(value));
+}

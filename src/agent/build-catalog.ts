@@ -1,0 +1,108 @@
+/**
+ * What the agent needs to know about a build to run it: the build itself, its configurations
+ * and the tasks of the default one, read over REST.
+ *
+ * An instance names only its build, but builds live below their product
+ * (`/products/:product_id/builds/:id`) and our server checks that parent. The product comes
+ * from the platform events when they carry it (`model.instance.build.product.id`); otherwise,
+ * or when that hint proves wrong, the readable catalogue is walked once and every build met on
+ * the way is remembered (a build never changes product).
+ *
+ * The parts themselves can change (a publisher edits a task), so every caller says how fresh
+ * they must be: `since` a reconcile pass began, or since an event arrived. Reads that started
+ * after that moment are shared, so a pass over a thousand instances of one build, or a burst of
+ * events about them, reads the build once.
+ */
+import { performance } from 'node:perf_hooks';
+import { NotFoundError, type Build, type Configuration, type Marketplace, type Task } from '../index.js';
+import { defaultConfigurationOf } from './deployment.js';
+
+export interface BuildParts {
+  build: Build;
+  configurations: Configuration[];
+  /** The tasks of the default configuration (the only one deployed), by its id. */
+  tasksByConfiguration: Record<string, Task[]>;
+}
+
+/** No product this account can read has the build. */
+export class BuildNotFoundError extends Error {
+  override name = 'BuildNotFoundError';
+}
+
+const PER_PAGE = 100;
+/** Builds whose parts are kept; a host runs far fewer. */
+const MAX_CACHED = 1000;
+
+export class BuildCatalog {
+  private readonly productOf = new Map<string, string>();
+  private readonly cache = new Map<string, { startedAt: number; parts: Promise<BuildParts> }>();
+  private walk: Promise<void> | undefined;
+
+  constructor(private readonly client: Marketplace) {}
+
+  /** A hint from an event: this build belongs to that product. Checked when used. */
+  learn(buildId: string, productId: string): void {
+    if (!this.productOf.has(buildId)) this.productOf.set(buildId, productId);
+  }
+
+  /**
+   * The build's parts, from a read that started at `since` (a `performance.now()` time) or
+   * later: a shared one when there is one, otherwise a new one.
+   */
+  parts(buildId: string, options: { since: number; signal?: AbortSignal }): Promise<BuildParts> {
+    const cached = this.cache.get(buildId);
+    if (cached && cached.startedAt >= options.since) return cached.parts;
+    const entry = { startedAt: performance.now(), parts: this.read(buildId, options.signal) };
+    // Re-inserted last, so the oldest entries are the first to go when the cache is full.
+    this.cache.delete(buildId);
+    this.cache.set(buildId, entry);
+    if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
+    // A failed read is not shared: the next caller tries again.
+    entry.parts.catch(() => {
+      if (this.cache.get(buildId) === entry) this.cache.delete(buildId);
+    });
+    return entry.parts;
+  }
+
+  private async read(buildId: string, signal: AbortSignal | undefined): Promise<BuildParts> {
+    let productId = this.productOf.get(buildId) ?? (await this.findProduct(buildId, signal));
+    let build: Build;
+    try {
+      build = await this.client.builds.retrieve(productId, buildId, { signal });
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      // The hint named the wrong product (or the build moved out of sight): look it up for real.
+      this.productOf.delete(buildId);
+      productId = await this.findProduct(buildId, signal);
+      build = await this.client.builds.retrieve(productId, buildId, { signal });
+    }
+    const configurations: Configuration[] = [];
+    for await (const configuration of this.client.configurations.list(productId, buildId, { signal })) configurations.push(configuration);
+    const chosen = defaultConfigurationOf(configurations);
+    const tasksByConfiguration: Record<string, Task[]> = {};
+    if (chosen) {
+      const tasks: Task[] = [];
+      for await (const task of this.client.tasks.list(productId, buildId, chosen.id, { signal })) tasks.push(task);
+      tasksByConfiguration[chosen.id] = tasks;
+    }
+    return { build, configurations, tasksByConfiguration };
+  }
+
+  private async findProduct(buildId: string, signal: AbortSignal | undefined): Promise<string> {
+    // One walk at a time; a build created after a walk began needs a walk of its own.
+    if (this.walk) await this.walk.catch(() => {});
+    let productId = this.productOf.get(buildId);
+    if (productId) return productId;
+    this.walk ??= this.walkCatalogue(signal).finally(() => (this.walk = undefined));
+    await this.walk;
+    productId = this.productOf.get(buildId);
+    if (!productId) throw new BuildNotFoundError(`Build ${buildId} is not in any product this agent can read.`);
+    return productId;
+  }
+
+  private async walkCatalogue(signal: AbortSignal | undefined): Promise<void> {
+    for await (const product of this.client.products.list({ perPage: PER_PAGE }, { signal })) {
+      for await (const build of this.client.builds.list(product.id, { perPage: PER_PAGE }, { signal })) this.productOf.set(build.id, product.id);
+    }
+  }
+}
