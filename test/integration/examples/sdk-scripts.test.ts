@@ -12,7 +12,7 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 const m = useMarketplace();
 
 async function node(script: string, args: string[], token?: string) {
-  const env = { ...process.env, HSP_URL: m.url, ...(token ? { HSP_TOKEN: token } : {}) };
+  const env: NodeJS.ProcessEnv = { ...process.env, HSP_URL: m.url, ...(token ? { HSP_TOKEN: token } : {}) };
   delete env.HSP_TEST_DATABASE_URL;
   return promisify(execFile)(process.execPath, [script, ...args], { cwd: root, env });
 }

@@ -85,7 +85,7 @@ describe('marketplace.json written from a model', () => {
     ]);
     expect(text).toBe(`${JSON.stringify(data, null, 2)}\n`);
     const back = await writeAndLoad(text, 'marketplace.json');
-    expect(back.product).toEqual({ id: manifest.product.id, name: manifest.product.name, mimeType: 'application/smart.v1', licenses: [{ name: 'Apache License 2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' }], screenshots: [] });
+    expect(back.product).toEqual({ id: manifest.product.id, name: manifest.product.name, mimeType: 'application/smart.v1', licenses: [{ name: 'Apache 2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' }], screenshots: [] });
     expect(back.build.version).toBe('1.4.0');
     expect(back.build.image).toEqual({ registry: 'https://ghcr.io', repository: 'ghcr.io/example/growth-chart', tag: '1.4.0' });
     // The task's label is what the format calls it; the rest of the task survives.
