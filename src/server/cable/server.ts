@@ -6,7 +6,9 @@
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { decodeJwt } from 'jose';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { authenticateAgent } from '../auth/agent-tokens.js';
 import { authenticate } from '../auth/authenticate.js';
 import type { Caller } from '../auth/caller.js';
 import { can } from '../auth/permissions.js';
@@ -23,18 +25,23 @@ interface Connection {
   caller: Caller;
   /** identifier string (as the client sent it) → platform id */
   platforms: Map<string, string>;
+  /** For an agent: whether its platform still has the key that signed its token. */
+  stillAuthorised?: () => Promise<boolean>;
 }
 
 export interface CableServerOptions {
   pingIntervalMs?: number;
   /** Largest frame a client may send. */
   maxPayload?: number;
+  /** How often agents' connections are checked against their platform's current key (default 30 s). */
+  agentCheckIntervalMs?: number;
 }
 
 export class CableServer {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private readonly pinger: NodeJS.Timeout;
+  private readonly agentChecker: NodeJS.Timeout;
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(
@@ -49,6 +56,8 @@ export class CableServer {
     const interval = options.pingIntervalMs ?? 3_000;
     this.pinger = setInterval(() => this.broadcastAll({ type: 'ping', message: Math.floor(Date.now() / 1000) }), interval);
     this.pinger.unref();
+    this.agentChecker = setInterval(() => void this.checkAgents(), options.agentCheckIntervalMs ?? 30_000);
+    this.agentChecker.unref();
   }
 
   /** Takes over WebSocket upgrades on the HTTP server and starts listening for events. */
@@ -59,6 +68,7 @@ export class CableServer {
 
   async close(): Promise<void> {
     clearInterval(this.pinger);
+    clearInterval(this.agentChecker);
     await this.unlisten?.();
     for (const connection of this.connections) connection.socket.terminate();
     this.connections.clear();
@@ -69,19 +79,43 @@ export class CableServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!PATHS.has(url.pathname)) return refuse(socket, 404, 'No WebSocket here; use /websocket.');
     let caller: Caller;
+    // The header, or `?jwt=` for clients that cannot set headers (browsers, the reference clients).
+    const jwt = url.searchParams.get('jwt');
+    const header = req.headers.authorization ?? (jwt ? `Bearer ${jwt}` : undefined);
     try {
-      // The header, or `?jwt=` for clients that cannot set headers (browsers, the reference clients).
-      const jwt = url.searchParams.get('jwt');
-      const header = req.headers.authorization ?? (jwt ? `Bearer ${jwt}` : undefined);
       caller = await authenticate(header, { db: this.context.db, secret: this.context.secret, verifyProviderToken: this.context.verifyProviderToken });
     } catch (error) {
       return refuse(socket, error instanceof HttpError ? error.status : 401, error instanceof HttpError ? error.message : 'Not signed in.');
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, caller));
+    const stillAuthorised = caller.platformId ? this.agentCheck(header!) : undefined;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, caller, stillAuthorised));
   }
 
-  private open(socket: WebSocket, caller: Caller): void {
-    const connection: Connection = { socket, caller, platforms: new Map() };
+  /**
+   * A socket outlives the token it was opened with, so an agent's connection is checked again
+   * from time to time: replacing or clearing the platform's key (revoking the agent) must end
+   * its subscription too, not only its REST calls. The token's expiry is judged as of the
+   * connection's start: a long-lived socket is normal, a revoked key is not.
+   */
+  private agentCheck(header: string): () => Promise<boolean> {
+    const token = header.replace(/^Bearer\s+/i, '').trim();
+    const claims = decodeJwt(token);
+    const connectedAt = Date.now();
+    // A refusal (401) ends the connection; a database hiccup does not.
+    return () => authenticateAgent(this.context.db, token, claims, () => connectedAt).then(() => true, (error) => !(error instanceof HttpError));
+  }
+
+  private async checkAgents(): Promise<void> {
+    for (const connection of this.connections) {
+      if (!connection.stillAuthorised || (await connection.stillAuthorised())) continue;
+      send(connection.socket, { type: 'disconnect', reason: 'unauthorized', reconnect: false });
+      connection.socket.close();
+      this.connections.delete(connection);
+    }
+  }
+
+  private open(socket: WebSocket, caller: Caller, stillAuthorised?: () => Promise<boolean>): void {
+    const connection: Connection = { socket, caller, platforms: new Map(), ...(stillAuthorised ? { stillAuthorised } : {}) };
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));
     socket.on('error', () => socket.terminate());

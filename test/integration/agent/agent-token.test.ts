@@ -18,7 +18,8 @@ import {
 } from '../../../src/index.js';
 import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
 
-const m = useMarketplace();
+// Agents' sockets are checked against their platform's key every 100 ms here (30 s in service).
+const m = useMarketplace({ cable: { agentCheckIntervalMs: 100 } });
 
 interface World {
   owner: TestUser;
@@ -254,6 +255,22 @@ describe("an agent's event stream", () => {
       expect(event).toMatchObject({ type: 'instance.created', platformId: w.platformId });
       expect(JSON.stringify(event)).toContain(created.id);
       await w.owner.client.instances.delete(w.owner.id, w.platformId, created.id);
+    } finally {
+      events.close();
+    }
+  });
+
+  it("ends when the platform's key is replaced: revoking the agent closes its socket too", async () => {
+    const key = generateAgentKeyPair();
+    const platform = await w.owner.client.platforms.create(w.owner.id, { name: 'revoked', public_key: key.publicKeyPem });
+    const events = await agentClient(key.privateKey, platform.id, w.owner.id).events.platform(platform.id, { backoff: { initialMs: 50, maxMs: 200 } });
+    try {
+      await new Promise<void>((resolve) => events.once('subscribed', () => resolve()));
+      const ended = new Promise<Error>((resolve) => events.once('error', resolve));
+      const disconnected = new Promise<void>((resolve) => events.once('disconnected', () => resolve()));
+      await w.owner.client.platforms.update(w.owner.id, platform.id, { public_key: generateAgentKeyPair().publicKeyPem });
+      expect((await ended).message).toBe('The server closed the event stream: unauthorized.');
+      await disconnected;
     } finally {
       events.close();
     }
