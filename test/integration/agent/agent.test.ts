@@ -1,7 +1,8 @@
 /**
  * The agent end to end, in-process against a real `hsp serve`: events from the real cable,
- * records over real REST, and the real dry-run and exec orchestrators (the exec one running a
- * real hook process), counted by a thin wrapper.
+ * records over real REST, and the real dry-run, exec and docker orchestrators (the exec one
+ * running a real hook process, the docker one talking to a fake Docker Engine on a unix
+ * socket), counted by a thin wrapper.
  */
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,10 +10,12 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../../src/agent/agent.js';
 import { startHealthServer } from '../../../src/agent/health.js';
+import { DockerOrchestrator } from '../../../src/agent/orchestrators/docker.js';
 import { DryRunOrchestrator } from '../../../src/agent/orchestrators/dry-run.js';
 import { ExecOrchestrator } from '../../../src/agent/orchestrators/exec.js';
 import type { Orchestrator } from '../../../src/agent/orchestrator.js';
 import type { Instance, Platform } from '../../../src/index.js';
+import { FakeDocker } from '../../helpers/fake-docker.js';
 import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
 import { deployableBuild, LogRecorder, startAgent, writeHook, type Catalogue, type LogEntry, type RunningAgent } from './harness.js';
 
@@ -279,5 +282,46 @@ describe('the agent with the exec orchestrator', () => {
     expect(second.logs.of('reconcile.done')[0]).toMatchObject({ instances: 0, workloads: 1, orphans: 1 });
     expect(second.orchestrator.removes.get(instance.id)).toBe(1);
     expect((await readdir(state)).filter((n) => n.endsWith('.running'))).toEqual([]);
+  });
+});
+
+describe('the agent with the docker orchestrator', () => {
+  it('runs the build as labelled containers, reports them, replaces them on a change and removes them on undeploy', async () => {
+    const docker = await FakeDocker.start();
+    try {
+      const platform = await newPlatform('docker');
+      const orchestrator = await DockerOrchestrator.connect({ dockerHost: docker.host, platformId: platform.id, log: () => {} });
+      const agent = await start(platform, orchestrator);
+
+      const instance = await create(platform, { environment: { GREETING: 'hi' } });
+      const done = await agent.logs.waitFor((e) => e.event === 'deploy.done' && e.instance === instance.id, 'the deploy');
+      await reportEchoed(agent, instance.id, done);
+      const [container] = docker.running();
+      expect(docker.running()).toHaveLength(1);
+      expect(container!.Config).toMatchObject({
+        Image: 'example/app:1.0.0',
+        Labels: { 'org.hl7.hsp.instance': instance.id, 'org.hl7.hsp.build': catalogue.buildId, 'org.hl7.hsp.platform': platform.id },
+      });
+      expect(container!.Config.Env).toEqual(expect.arrayContaining(['PORT=8080', 'GREETING=hi']));
+      expect(container!.HostConfig).toMatchObject({ Memory: 256 * 1024 * 1024, RestartPolicy: { Name: 'unless-stopped' } });
+      const report = (await retrieve(platform, instance.id)).launch_bindings.deployment as { workloads: { container_id: string }[] };
+      expect(report.workloads.map((w) => w.container_id)).toEqual([container!.Id]);
+
+      const from = agent.logs.length;
+      await owner.client.instances.update(owner.id, platform.id, instance.id, { launch_bindings: { environment: { GREETING: 'ciao' } } });
+      const redeployed = await agent.logs.waitFor((e) => e.event === 'deploy.done' && e.instance === instance.id, 'the redeploy', from);
+      await reportEchoed(agent, instance.id, redeployed);
+      expect(docker.running()).toHaveLength(1);
+      expect(docker.running()[0]!.Config.Env).toContain('GREETING=ciao');
+      expect(docker.containers.get(container!.Id)).toBeUndefined();
+      expect(docker.callsTo('POST', /^\/containers\/[^/]+\/stop$/).map((c) => c.query.t)).toEqual(['15']);
+
+      await owner.client.instances.delete(owner.id, platform.id, instance.id);
+      await agent.logs.waitFor((e) => e.event === 'remove.done' && e.instance === instance.id, 'the removal');
+      expect(docker.containers.size).toBe(0);
+      await orchestrator.close();
+    } finally {
+      await docker.close();
+    }
   });
 });
