@@ -84,10 +84,10 @@ export function buildProgram(options: ProgramOptions, state: RunState = { exitCo
 
   // Program-level commands. `serve`, `demo` and `login` (which own their process, server or
   // credentials) are declared here too, each as a function below returning its Command.
+  program.addCommand(publishCommand(run, state).helpGroup('Publishing:'));
+  for (const command of manifestCommands(run)) program.addCommand(command.helpGroup('Publishing:'));
+  program.addCommand(agentCommand(run).helpGroup('Deployment:'));
   registerAuthCommands(program, run);
-  program.addCommand(publishCommand(run, state));
-  for (const command of manifestCommands(run)) program.addCommand(command);
-  program.addCommand(agentCommand(run));
   program.addCommand(serveCommand(io));
   program.addCommand(demoCommand(io, state));
   program.addCommand(statusCommand(run));
@@ -123,7 +123,7 @@ function serveCommand(io: CliIO): Command {
 
 function demoCommand(io: CliIO, state: RunState): Command {
   const demo = new Command('demo')
-    .description('Watch the whole system work on this machine: a marketplace, a published product, a deployment and its events')
+    .description('Watch the whole system work on this machine: a marketplace, products published from manifests, an agent deploying one')
     .option('--keep', 'keep the marketplace running afterwards');
   demo.action(async (opts: { keep?: boolean }, command: Command) => {
     const { demo: run } = await import('./commands/demo.js');
