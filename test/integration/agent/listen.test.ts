@@ -180,6 +180,10 @@ describe('hsp agent listen refuses a configuration that cannot work', () => {
     expect(docker.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(docker.stderr).toMatch(/docker/i);
     expect(docker.stderr).not.toMatch(/^\s+at /m);
+    // Without the flag, DOCKER_HOST names the Engine, as for the docker CLI.
+    const fromEnvironment = await hspInProcess(['agent', 'listen', '--platform', platform.id], { env: { ...agentEnv(), DOCKER_HOST: `unix://${join(tmp, 'env-docker.sock')}` } });
+    expect(fromEnvironment.code).not.toBe(0);
+    expect(fromEnvironment.stderr).toContain('env-docker.sock');
 
     const taken = await takenPort();
     try {

@@ -21,7 +21,7 @@ export function agentCommand(run: Runner): Command {
     .requiredOption('--platform <name|id>', 'the platform to serve')
     .addOption(new Option('--orchestrator <kind>', 'what runs the workloads').choices(['docker', 'exec', 'dry-run']).default('docker'))
     .option('--exec <argv...>', 'with --orchestrator exec: the command to run (no shell), with the action as JSON on stdin')
-    .option('--docker-host <url>', 'the Docker Engine socket (env DOCKER_HOST)', 'unix:///var/run/docker.sock')
+    .option('--docker-host <url>', 'the Docker Engine (env DOCKER_HOST; default unix:///var/run/docker.sock)')
     .option('--health-port <port>', 'serve /healthz and /readyz on this port (127.0.0.1)')
     .option('--grace-period <duration>', 'how long to let in-flight actions finish after SIGTERM, e.g. 30s', '30s')
     .option('--key-file <file>', "the agent's private key (default: the one `hsp agent register` wrote)")

@@ -140,9 +140,8 @@ async function checkedSettings(opts: ListenOptions, env: NodeJS.ProcessEnv, debu
     healthPort = Number(opts.healthPort);
   }
 
-  // The flag's default stands in for "not given": then DOCKER_HOST decides, as for the docker CLI.
-  const given = opts.dockerHost && opts.dockerHost !== DEFAULT_DOCKER_HOST ? opts.dockerHost : undefined;
-  const dockerHost = given ?? (env.DOCKER_HOST || DEFAULT_DOCKER_HOST);
+  // The flag, else DOCKER_HOST, as for the docker CLI.
+  const dockerHost = opts.dockerHost || env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
 
   // A service's log level is set where the service is: in its environment.
   const level = env.HSP_LOG_LEVEL?.trim().toLowerCase() || (debug ? 'debug' : 'info');
