@@ -323,6 +323,7 @@ export class Agent implements HealthProbe {
     const instance = hint.snapshot ?? (await retrieveOrNull(this.place, instanceId, signal));
     if (!instance) return this.remove(instanceId, signal);
 
+    if (isUuid(instance.product_id)) this.catalog.learn(instance.build_id, instance.product_id);
     const input = inputOf(instance);
     const known = this.known.get(instanceId);
     // Our own report coming back (or an edit that changed nothing the agent reads): the update

@@ -4,9 +4,10 @@
  *
  * An instance names only its build, but builds live below their product
  * (`/products/:product_id/builds/:id`) and our server checks that parent. The product comes
- * from the platform events when they carry it (`model.instance.build.product.id`); otherwise,
- * or when that hint proves wrong, the readable catalogue is walked once and every build met on
- * the way is remembered (a build never changes product).
+ * from the instance when the server renders it (`product_id`, as `hsp serve` does) or from the
+ * platform events (`model.instance.build.product.id`); otherwise, or when that hint proves
+ * wrong, the readable catalogue is walked once and every build met on the way is remembered
+ * (a build never changes product).
  *
  * The parts themselves can change (a publisher edits a task), so every caller says how fresh
  * they must be: `since` a reconcile pass began, or since an event arrived. Reads that started

@@ -9,6 +9,8 @@ export interface Instance extends Record_ {
   launch_bindings: Record<string, unknown>;
   /** When the agent deployed it; `null` while not deployed. */
   deployed_at: string | null;
+  /** The build's product (whose URL the build is below); `hsp serve` renders it, the reference server does not. */
+  product_id?: string | null;
 }
 
 export interface InstanceCreateParams extends ClientId {

@@ -342,6 +342,10 @@ describe('instances', () => {
     const updated = await olga.client.instances.update(olga.id, platform.id, instance.id, { deployed_at: '2024-05-01T10:00:00Z' });
     expect(updated.deployed_at).toBe('2024-05-01T10:00:00.000Z');
     expect((await olga.client.instances.list(olga.id, platform.id)).items.map((i) => i.id)).toEqual([instance.id]);
+    // The build's product, which a build's URL needs (the reference server does not render it).
+    const { rows } = await m.server.db.query<{ product_id: string }>('SELECT product_id FROM builds WHERE id = $1', [buildId]);
+    expect(instance.product_id).toBe(rows[0]!.product_id);
+    expect((await olga.client.instances.retrieve(olga.id, platform.id, instance.id)).product_id).toBe(rows[0]!.product_id);
 
     expect(await wireErrors(wire('PATCH', instance.path!, olga.token, { instance: { launch_bindings: '[1]' } }))).toEqual({ launch_bindings: ['must be a JSON object'] });
     expect(await fieldErrors(olga.client.instances.create(olga.id, platform.id, { build_id: randomUUID() }))).toEqual({ build_id: ['must exist'] });

@@ -27,6 +27,14 @@ export const instances: ResourceDefinition = {
   ownerExpr: '(SELECT p.user_id FROM platforms p WHERE p.id = r.platform_id)',
   ownerVerbs: ['read', 'create', 'update', 'delete'],
   check: checkInstance,
+  // The build's product, which the reference server does not render: a build's URL needs it,
+  // and without it an agent would have to search the catalogue for the build.
+  async embed(rows, { db }) {
+    if (!rows.length) return;
+    const { rows: products } = await db.query<{ id: string; product_id: string }>('SELECT id, product_id FROM builds WHERE id = ANY($1)', [rows.map((r) => r.build_id)]);
+    const productOf = new Map(products.map((b) => [b.id, b.product_id]));
+    for (const row of rows) row.product_id = productOf.get(row.build_id as string) ?? null;
+  },
 };
 
 async function checkInstance(values: Row, _existing: Row | undefined, context: RenderContext): Promise<void> {
