@@ -13,12 +13,17 @@
  * answers, `hsp agent listen --health-port N` until it is ready. Background processes are
  * stopped at the end. Blocks that cannot run here (another host, a systemd unit) are fenced
  * as `text` or `ini` in the README, not `sh`.
+ *
+ * The ```ts blocks are type-checked against the built package, as a reader's script would be;
+ * the names they use without defining (a platform id, a signal, a reconcile function) are
+ * declared for them.
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -100,6 +105,31 @@ describe.runIf(!process.env.HSP_TEST_DATABASE_URL)('README.md', async () => {
     expect(commands).toEqual(['npm ci && npm run demo', 'npm ci && npm test']);
     expect(scripts.demo).toBeTruthy();
     expect(scripts.test).toBeTruthy();
+  });
+
+  it('holds TypeScript that compiles against the built package', { timeout: 60_000 }, async () => {
+    const typescript = codeBlocks(readme).filter((b) => b.lang === 'ts');
+    expect(typescript.length).toBeGreaterThanOrEqual(1);
+    // Inside the package, so that 'hsp' resolves to it (a package may import itself by name).
+    await mkdir(join(root, '.tmp'), { recursive: true });
+    const dir = await mkdtemp(join(root, '.tmp', 'readme-types-'));
+    scratch.push(dir);
+    const prelude = 'declare const platformId: string;\ndeclare const signal: AbortSignal;\ndeclare function reconcile(): void;\nexport {};\n';
+    const files = await Promise.all(
+      typescript.map(async (block) => {
+        const file = `readme-line-${block.line}.mts`;
+        await writeFile(join(dir, file), `${prelude}${block.text}`);
+        return file;
+      }),
+    );
+    const compilerOptions = { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, types: ['node'], typeRoots: [join(root, 'node_modules/@types')] };
+    await writeFile(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files }));
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const result = await promisify(execFile)(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: dir }).then(
+      () => '',
+      (error: { stdout?: string }) => error.stdout ?? String(error),
+    );
+    expect(result).toBe('');
   });
 
   it('runs every shell block as written', { timeout: 180_000 }, async () => {
