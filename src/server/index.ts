@@ -98,7 +98,15 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
       context,
       async close() {
         await cable.close();
-        await app.close();
+        // Fastify closes the keep-alive connections that are idle when closing starts; one busy
+        // then (an agent's report in flight) would idle on for the keep-alive timeout after its
+        // answer. Sweeping until closed lets every request finish and no connection linger.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+        try {
+          await app.close();
+        } finally {
+          clearInterval(sweep);
+        }
         await db.close();
         if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
       },
