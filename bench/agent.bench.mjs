@@ -19,10 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { once } from 'node:events';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Marketplace } from '../dist/index.js';
-import { round, target } from './lib.mjs';
+import { round, startMarketplaceWorker, target } from './lib.mjs';
 
 const LATENCY_INSTANCES = Number(process.env.HSP_BENCH_AGENT_LATENCY ?? 500);
 const BURST = Number(process.env.HSP_BENCH_AGENT_BURST ?? 1000);
@@ -34,7 +32,7 @@ const PHASE_TIMEOUT_MS = 120_000;
 
 /** @param {{ log: (message: string) => void }} ctx */
 export default async function run(ctx) {
-  const server = await serverInWorker();
+  const server = await startMarketplaceWorker();
   const admin = new Marketplace({ baseUrl: server.url, token: server.adminToken, dialect: 'r2', maxRetries: 0 });
   const configDir = await mkdtemp(join(tmpdir(), 'hsp-bench-agent-'));
   const agents = [];
@@ -197,37 +195,4 @@ function withTimeout(promise, what, ms = PHASE_TIMEOUT_MS) {
   let timer;
   const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`Timed out after ${ms / 1000} s waiting for ${what}.`)), ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** `hsp serve --memory` in a worker thread: its URL and admin token, and a way to stop it. */
-async function serverInWorker() {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { hspAgentBenchServer: true } });
-  const failed = once(worker, 'error').then(([error]) => Promise.reject(error));
-  failed.catch(() => {});
-  const [{ url, adminToken }] = await Promise.race([once(worker, 'message'), failed]);
-  return {
-    url,
-    adminToken,
-    async close() {
-      worker.postMessage('close');
-      await Promise.race([once(worker, 'message'), failed, new Promise((resolve) => setTimeout(resolve, 10_000))]).catch(() => {});
-      await worker.terminate();
-    },
-  };
-}
-
-async function serveInWorker() {
-  const { createMarketplaceServer } = await import('../dist/server/index.js');
-  const server = await createMarketplaceServer({ port: 0, memory: true });
-  parentPort.once('message', async () => {
-    await server.close();
-    parentPort.postMessage('closed');
-  });
-  parentPort.postMessage({ url: server.url, adminToken: server.adminToken });
-}
-
-// Not awaited, as in lib.mjs: a failure is an unhandled rejection, which ends the worker and
-// rejects `serverInWorker` through the 'error' event.
-if (!isMainThread && workerData?.hspAgentBenchServer) {
-  void serveInWorker();
 }

@@ -1,7 +1,7 @@
 /**
  * Shared measuring helpers for the benchmark files. Nothing here knows about a particular
- * benchmark: timing, interleaved rounds, medians, targets, heap sampling, and a worker-thread
- * HTTP server.
+ * benchmark: timing, interleaved rounds, medians, targets, heap sampling, a worker-thread
+ * HTTP server, and the Marketplace Service in a worker thread.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -119,9 +119,45 @@ async function serveFromWorker({ module, factoryName, options }) {
   parentPort.postMessage({ port: server.address().port });
 }
 
+/**
+ * `hsp serve --memory` (the built one, from dist/) in a worker thread, for benchmarks of its
+ * clients: its database work then never delays the client's timers or event handling.
+ *
+ * @returns {Promise<{ url: string, adminToken: string, close: () => Promise<void> }>}
+ */
+export async function startMarketplaceWorker() {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { marketplaceServer: true } });
+  const failed = once(worker, 'error').then(([error]) => Promise.reject(error));
+  failed.catch(() => {});
+  const [{ url, adminToken }] = await Promise.race([once(worker, 'message'), failed]);
+  return {
+    url,
+    adminToken,
+    async close() {
+      worker.postMessage('close');
+      await Promise.race([once(worker, 'message'), failed, new Promise((resolve) => setTimeout(resolve, 10_000))]).catch(() => {});
+      await worker.terminate();
+    },
+  };
+}
+
+/** Worker side of `startMarketplaceWorker`: start, report the URL and token, close on request. */
+async function serveMarketplaceFromWorker() {
+  const { createMarketplaceServer } = await import('../dist/server/index.js');
+  const server = await createMarketplaceServer({ port: 0, memory: true });
+  parentPort.once('message', async () => {
+    await server.close();
+    parentPort.postMessage('closed');
+  });
+  parentPort.postMessage({ url: server.url, adminToken: server.adminToken });
+}
+
 // Not awaited on purpose: the factory's module imports this one, and a top-level await here
 // would make that import wait for this module to finish evaluating, which waits for it.
 // A failure is an unhandled rejection, which ends the worker and rejects `startServerWorker`.
 if (!isMainThread && workerData?.benchServer) {
   void serveFromWorker(workerData.benchServer);
+}
+if (!isMainThread && workerData?.marketplaceServer) {
+  void serveMarketplaceFromWorker();
 }

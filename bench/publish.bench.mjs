@@ -19,8 +19,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { median, round, target } from './lib.mjs';
+import { median, round, startMarketplaceWorker, target } from './lib.mjs';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -31,7 +30,7 @@ const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** @param {{ log: (message: string) => void }} ctx */
 export default async function runBench(ctx) {
-  const server = await serverInWorker();
+  const server = await startMarketplaceWorker();
   const proxy = await latencyProxy(server.url, LATENCY_MS);
   const scratch = await mkdtemp(join(tmpdir(), 'hsp-bench-publish-'));
   const env = { ...process.env, HSP_URL: proxy.url, HSP_TOKEN: server.adminToken, HSP_CONFIG_DIR: scratch, HSP_NO_KEYRING: '1' };
@@ -153,36 +152,4 @@ async function latencyProxy(target, delayMs) {
       agent.destroy();
     },
   };
-}
-
-/** The Marketplace Service in a worker thread: its URL and admin token, and a way to stop it. */
-async function serverInWorker() {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { hspPublishBenchServer: true } });
-  const failed = once(worker, 'error').then(([error]) => Promise.reject(error));
-  failed.catch(() => {});
-  const [started] = await Promise.race([once(worker, 'message'), failed]);
-  return {
-    ...started,
-    async close() {
-      worker.postMessage('close');
-      await Promise.race([once(worker, 'message'), failed, new Promise((resolve) => setTimeout(resolve, 10_000))]).catch(() => {});
-      await worker.terminate();
-    },
-  };
-}
-
-async function serveInWorker() {
-  const { createMarketplaceServer } = await import('../dist/server/index.js');
-  const server = await createMarketplaceServer({ port: 0, memory: true });
-  parentPort.once('message', async () => {
-    await server.close();
-    parentPort.postMessage('closed');
-  });
-  parentPort.postMessage({ url: server.url, adminToken: server.adminToken });
-}
-
-// Not awaited, as in lib.mjs: a failure is an unhandled rejection, which ends the worker and
-// rejects `serverInWorker` through the 'error' event.
-if (!isMainThread && workerData?.hspPublishBenchServer) {
-  void serveInWorker();
 }
