@@ -8,6 +8,7 @@ import { Parser, type ReadEntry } from 'tar';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../../src/manifest/archive-error.js';
 import { packDirectory, PACKED_MTIME } from '../../../src/manifest/pack.js';
+import { hasSystemTar } from '../../helpers/system-tar.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'hsp-pack-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -93,15 +94,6 @@ function list(data: Buffer): Promise<Listed[]> {
     parser.end(data);
   });
 }
-
-const hasSystemTar = (() => {
-  try {
-    execFileSync('tar', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe('packDirectory', () => {
   it('gives the same bytes every time, and says how many files it holds', async () => {

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ArchiveError, type ArchiveProblem } from '../../../src/manifest/archive-error.js';
 import { packDirectory } from '../../../src/manifest/pack.js';
 import { unpackArchive } from '../../../src/manifest/unpack.js';
+import { hasSystemTar } from '../../helpers/system-tar.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'hsp-unpack-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -67,15 +68,6 @@ function writeTree(root: string): void {
   symlinkSync('css/site.css', join(root, 'assets/current.css'));
   symlinkSync('../index.html', join(root, 'bin/home'));
 }
-
-const hasSystemTar = (() => {
-  try {
-    execFileSync('tar', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 describe('unpackArchive', () => {
   it('recreates a packed folder exactly: contents, executables, empty folders and links', async () => {
