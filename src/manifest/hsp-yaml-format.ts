@@ -1,6 +1,6 @@
 /**
  * `hsp.yaml`: hsp's own manifest, a friendlier YAML of the model that also holds what the
- * specification's file has no place for (description, logo, screenshots, licence terms,
+ * specification's file has no place for (description, logo, screenshots, licence expiry,
  * configuration names, exposures, content). Checked against schema/hsp.schema.json, then by
  * the rules a schema cannot say (model-checks.ts). Every problem is an error: this format is
  * ours, so it has no legacy to be lenient with.

@@ -24,7 +24,7 @@ interface SpecManifest {
   product: {
     uuid: string;
     build: { uuid: string; binary: { registry: string; image: string }; dependency?: SpecDependency[] };
-    facts: Record<string, unknown> & { name: string; licensing: { name: string; url: string }[]; technology_mime_type: string; runtime_dependencies: SpecDependency[] };
+    facts: Record<string, unknown> & { name: string; licensing: { name: string; url: string; terms?: string }[]; technology_mime_type: string; runtime_dependencies: SpecDependency[] };
   };
   configuration: { default?: boolean; task: SpecTask[] }[];
   provenance: Record<string, unknown>[];
@@ -84,7 +84,8 @@ export async function readSpecManifest(source: SourceDocument, options: LoadOpti
       id: doc.product.uuid,
       name: facts.name,
       mimeType: facts.technology_mime_type || undefined,
-      licenses: facts.licensing.map((l) => ({ name: l.name, url: l.url })),
+      // A licence's `terms` (text) is what the marketplace calls its description.
+      licenses: facts.licensing.map((l) => defined({ name: l.name, url: l.url, description: l.terms || undefined })),
       screenshots: [],
     }),
     build: defined({

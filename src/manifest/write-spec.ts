@@ -1,7 +1,7 @@
 /**
  * The model as the specification's `marketplace.json`, valid against hsp's corrected schema.
  * The format has no place for much of what hsp.yaml says (description, logo, screenshots,
- * licence terms, configuration names, exposures…): those are listed in `dropped`, by their
+ * licence expiry, configuration names, exposures…): those are listed in `dropped`, by their
  * hsp.yaml names, so the CLI can say what a conversion leaves out.
  *
  * Ids the model leaves out are derived as `hsp publish` derives them (stable-id.ts), so the
@@ -45,7 +45,7 @@ export function writeSpecManifest(manifest: Manifest): SpecWriteResult {
   drop('product.logo', product.logo);
   drop('product.screenshots', product.screenshots);
   product.licenses.forEach((l, i) => {
-    for (const [key, value] of Object.entries({ id: l.id, description: l.description, expiry: l.expiry, days_valid: l.daysValid, expires_at: l.expiresAt, uses: l.uses, external_id: l.externalId })) drop(`product.licenses[${i}].${key}`, value);
+    for (const [key, value] of Object.entries({ id: l.id, expiry: l.expiry, days_valid: l.daysValid, expires_at: l.expiresAt, uses: l.uses, external_id: l.externalId })) drop(`product.licenses[${i}].${key}`, value);
   });
   if (build.version !== build.image.tag) dropped.push('build.version');
   drop('build.release_notes', build.releaseNotes);
@@ -59,7 +59,7 @@ export function writeSpecManifest(manifest: Manifest): SpecWriteResult {
 
   const facts: Record<string, unknown> = { name: product.name };
   for (const key of FACTS) facts[key] = label[key] ?? [];
-  facts.licensing = product.licenses.map((l) => ({ name: l.name, url: l.url }));
+  facts.licensing = product.licenses.map((l) => defined({ name: l.name, url: l.url, terms: l.description }));
   facts.technology_mime_type = product.mimeType ?? '';
   facts.runtime_dependencies = dependencies.runtime;
   if (label.pricing === undefined) delete facts.pricing;

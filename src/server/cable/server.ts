@@ -25,23 +25,23 @@ interface Connection {
   caller: Caller;
   /** identifier string (as the client sent it) → platform id */
   platforms: Map<string, string>;
-  /** For an agent: whether its platform still has the key that signed its token. */
-  stillAuthorised?: () => Promise<boolean>;
+  /** Whether the credentials the socket was opened with still hold (see `credentialCheck`). */
+  stillAuthorised: () => Promise<boolean>;
 }
 
 export interface CableServerOptions {
   pingIntervalMs?: number;
   /** Largest frame a client may send. */
   maxPayload?: number;
-  /** How often agents' connections are checked against their platform's current key (default 30 s). */
-  agentCheckIntervalMs?: number;
+  /** How often open connections' credentials are checked again (default 30 s). */
+  credentialCheckIntervalMs?: number;
 }
 
 export class CableServer {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private readonly pinger: NodeJS.Timeout;
-  private readonly agentChecker: NodeJS.Timeout;
+  private readonly credentialChecker: NodeJS.Timeout;
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(
@@ -56,8 +56,8 @@ export class CableServer {
     const interval = options.pingIntervalMs ?? 3_000;
     this.pinger = setInterval(() => this.broadcastAll({ type: 'ping', message: Math.floor(Date.now() / 1000) }), interval);
     this.pinger.unref();
-    this.agentChecker = setInterval(() => void this.checkAgents(), options.agentCheckIntervalMs ?? 30_000);
-    this.agentChecker.unref();
+    this.credentialChecker = setInterval(() => void this.checkCredentials(), options.credentialCheckIntervalMs ?? 30_000);
+    this.credentialChecker.unref();
   }
 
   /** Takes over WebSocket upgrades on the HTTP server and starts listening for events. */
@@ -68,7 +68,7 @@ export class CableServer {
 
   async close(): Promise<void> {
     clearInterval(this.pinger);
-    clearInterval(this.agentChecker);
+    clearInterval(this.credentialChecker);
     await this.unlisten?.();
     for (const connection of this.connections) connection.socket.terminate();
     this.connections.clear();
@@ -87,35 +87,47 @@ export class CableServer {
     } catch (error) {
       return refuse(socket, error instanceof HttpError ? error.status : 401, error instanceof HttpError ? error.message : 'Not signed in.');
     }
-    const stillAuthorised = caller.platformId ? this.agentCheck(header!) : undefined;
+    const stillAuthorised = this.credentialCheck(caller, header);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.open(ws, caller, stillAuthorised));
   }
 
   /**
-   * A socket outlives the token it was opened with, so an agent's connection is checked again
-   * from time to time: replacing or clearing the platform's key (revoking the agent) must end
-   * its subscription too, not only its REST calls. The token's expiry is judged as of the
-   * connection's start: a long-lived socket is normal, a revoked key is not.
+   * A socket outlives the token it was opened with, so its credentials are checked again from
+   * time to time: revoking them must end the subscription too, not only REST calls. Revoked
+   * means: an agent's platform key replaced or cleared, a marketplace token signed out
+   * (`DELETE /sessions`, its row gone), or the user deleted. Expiry is judged as of the
+   * connection's start: a long-lived socket is normal, a revoked credential is not.
    */
-  private agentCheck(header: string): () => Promise<boolean> {
-    const token = header.replace(/^Bearer\s+/i, '').trim();
-    const claims = decodeJwt(token);
-    const connectedAt = Date.now();
-    // A refusal (401) ends the connection; a database hiccup does not.
-    return () => authenticateAgent(this.context.db, token, claims, () => connectedAt).then(() => true, (error) => !(error instanceof HttpError));
+  private credentialCheck(caller: Caller, header: string | undefined): () => Promise<boolean> {
+    const db = this.context.db;
+    // In both branches a refusal ends the connection; a database hiccup does not.
+    if (caller.platformId) {
+      const token = header!.replace(/^Bearer\s+/i, '').trim();
+      const claims = decodeJwt(token);
+      const connectedAt = Date.now();
+      return () => authenticateAgent(db, token, claims, () => connectedAt).then(() => true, (error) => !(error instanceof HttpError));
+    }
+    // A marketplace token lives as long as its row; a provider's token as long as its user.
+    const [sql, id] = caller.tokenId
+      ? ['SELECT 1 FROM json_web_tokens WHERE id = $1', caller.tokenId]
+      : caller.user
+        ? ['SELECT 1 FROM users WHERE id = $1', caller.user.id]
+        : [];
+    if (!sql) return async () => true;
+    return () => db.query(sql, [id]).then(({ rows }) => rows.length > 0, () => true);
   }
 
-  private async checkAgents(): Promise<void> {
+  private async checkCredentials(): Promise<void> {
     for (const connection of this.connections) {
-      if (!connection.stillAuthorised || (await connection.stillAuthorised())) continue;
+      if (await connection.stillAuthorised()) continue;
       send(connection.socket, { type: 'disconnect', reason: 'unauthorized', reconnect: false });
       connection.socket.close();
       this.connections.delete(connection);
     }
   }
 
-  private open(socket: WebSocket, caller: Caller, stillAuthorised?: () => Promise<boolean>): void {
-    const connection: Connection = { socket, caller, platforms: new Map(), ...(stillAuthorised ? { stillAuthorised } : {}) };
+  private open(socket: WebSocket, caller: Caller, stillAuthorised: () => Promise<boolean>): void {
+    const connection: Connection = { socket, caller, platforms: new Map(), stillAuthorised };
     this.connections.add(connection);
     socket.on('close', () => this.connections.delete(connection));
     socket.on('error', () => socket.terminate());

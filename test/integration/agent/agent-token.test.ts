@@ -19,7 +19,7 @@ import {
 import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
 
 // Agents' sockets are checked against their platform's key every 100 ms here (30 s in service).
-const m = useMarketplace({ cable: { agentCheckIntervalMs: 100 } });
+const m = useMarketplace({ cable: { credentialCheckIntervalMs: 100 } });
 
 interface World {
   owner: TestUser;

@@ -4,7 +4,7 @@ import { Marketplace, SubscriptionRejectedError, type InstanceEvent, type Platfo
 import { createMarketplaceServer } from '../../../src/server/index.js';
 import { marketplaceHandle, scratchDatabase, useMarketplace, type TestUser } from '../../helpers/marketplace.js';
 
-const m = useMarketplace({ cable: { pingIntervalMs: 200 } });
+const m = useMarketplace({ cable: { pingIntervalMs: 200, credentialCheckIntervalMs: 100 } });
 const open: PlatformEventStream[] = [];
 afterEach(() => {
   for (const stream of open.splice(0)) stream.close();
@@ -86,6 +86,25 @@ describe('platform events from hsp serve', () => {
     open.push(stream);
     const error = await new Promise<Error>((resolve) => stream.once('error', resolve));
     expect(error.message).toBe('Could not open the event stream: the server answered HTTP 401 instead of opening a WebSocket: the token was refused.');
+  });
+
+  it('ends a stream when its token is signed out, and only that stream', async () => {
+    const user = await m.user('Sig Nout');
+    const platform = await user.client.platforms.create(user.id, { name: 'signed-out-host' });
+    const { stream: signedOut } = await listen(user.client, platform.id);
+    const { stream: stillIn, next } = await listen(m.admin, platform.id);
+    let adminEnded = false;
+    stillIn.once('error', () => (adminEnded = true));
+
+    const ended = new Promise<Error>((resolve) => signedOut.once('error', resolve));
+    await user.client.session.logout();
+    expect((await ended).message).toBe('The server closed the event stream: unauthorized.');
+    // Several checks later the administrator's stream still delivers.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(adminEnded).toBe(false);
+    const { buildId } = await publishedBuild();
+    const instance = await m.admin.instances.create(user.id, platform.id, { build_id: buildId });
+    expect(await next()).toMatchObject({ type: 'instance.created', instanceId: instance.id });
   });
 
   it('also answers on /cable, and a plain GET of /websocket is a 404', async () => {

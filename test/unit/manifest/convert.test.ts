@@ -102,7 +102,7 @@ product:
   id: 0bd4e587-e0cf-47ad-9314-ae580873fbae
   name: Chart
   mime_type: application/smart.v1
-  licenses: [{ name: MIT, url: https://opensource.org/license/mit }]
+  licenses: [{ name: MIT, url: https://opensource.org/license/mit, description: "Use it; keep the notice." }]
 build:
   id: b950a06f-22d1-4f33-ab01-38f086122ef8
   version: 3.0.2

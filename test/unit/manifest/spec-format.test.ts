@@ -179,6 +179,20 @@ describe('marketplace.json: mapping and errors', () => {
     expect(manifest).not.toHaveProperty('label');
   });
 
+  it("a licence's terms become its description", async () => {
+    const file = spec((data) => {
+      data.product.facts.licensing = [
+        { name: 'Acme EULA', url: 'https://acme.example/eula', terms: 'Single site, no redistribution.' },
+        { name: 'MIT', url: 'https://opensource.org/license/mit' },
+      ];
+    });
+    const { manifest } = await loadManifest(specFile(file));
+    expect(manifest.product.licenses).toEqual([
+      { name: 'Acme EULA', url: 'https://acme.example/eula', description: 'Single site, no redistribution.' },
+      { name: 'MIT', url: 'https://opensource.org/license/mit' },
+    ]);
+  });
+
   it('usable runtime dependencies become dependencies (once per interface); mappings are JSON text', async () => {
     const iface = '0f0a3c0e-5b8e-4a43-9a59-3c1f7f6f2a11';
     const { manifest, warnings } = await loadManifest(
