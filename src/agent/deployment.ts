@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { Build, Configuration, Instance, Task } from '../index.js';
 import { defaultConfiguration } from '../manifest/conventions.js';
+import { describeSize } from '../size.js';
 import { imageOfBuild, InvalidImageReference, type ImageReference } from './image-reference.js';
 import type { Deployment } from './orchestrator.js';
 
@@ -189,7 +190,7 @@ function inputEnvironment(instance: Instance, refuse: Refuse): Record<string, st
   } catch {
     throw refuse('launch_bindings cannot be written as JSON');
   }
-  if (size > LIMITS.launchBindingsBytes) throw refuse(`launch_bindings is ${kib(size)} of JSON; at most ${kib(LIMITS.launchBindingsBytes)} are allowed`);
+  if (size > LIMITS.launchBindingsBytes) throw refuse(`launch_bindings is ${describeSize(size)} of JSON; at most ${describeSize(LIMITS.launchBindingsBytes)} are allowed`);
   const environment: unknown = bindings.environment ?? {};
   if (!isPlainObject(environment)) throw refuse('launch_bindings.environment is not an object of NAME: "value"');
   const result: Record<string, string> = {};
@@ -239,7 +240,7 @@ function planTask(task: Task, index: number, input: Record<string, string>, refu
   if (options.length > LIMITS.options) throw refuse(`${field('options')} lists ${options.length} arguments; at most ${LIMITS.options} are allowed`);
   for (const option of options) {
     if (typeof option !== 'string' || option.includes('\u0000') || Buffer.byteLength(option) > LIMITS.optionBytes) {
-      throw refuse(`${field('options')} has ${quoted(option)}, which is not text of at most ${kib(LIMITS.optionBytes)}`);
+      throw refuse(`${field('options')} has ${quoted(option)}, which is not text of at most ${describeSize(LIMITS.optionBytes)}`);
     }
   }
 
@@ -295,14 +296,14 @@ function checkEnvName(name: string, field: string, refuse: Refuse): void {
 function checkEnvValue(value: unknown, field: string, refuse: Refuse): string {
   if (typeof value !== 'string') throw refuse(`${field} is not text`);
   if (value.includes('\u0000')) throw refuse(`${field} contains a NUL character`);
-  if (Buffer.byteLength(value, 'utf8') > LIMITS.envValueBytes) throw refuse(`${field} is longer than ${kib(LIMITS.envValueBytes)}`);
+  if (Buffer.byteLength(value, 'utf8') > LIMITS.envValueBytes) throw refuse(`${field} is longer than ${describeSize(LIMITS.envValueBytes)}`);
   return value;
 }
 
 function checkEnvironmentSize(environment: Record<string, string>, what: string, refuse: Refuse): void {
   let total = 0;
   for (const [key, value] of Object.entries(environment)) total += Buffer.byteLength(key) + 1 + Buffer.byteLength(value);
-  if (total > LIMITS.envTotalBytes) throw refuse(`${what} is ${kib(total)}; at most ${kib(LIMITS.envTotalBytes)} are allowed`);
+  if (total > LIMITS.envTotalBytes) throw refuse(`${what} is ${describeSize(total)}; at most ${describeSize(LIMITS.envTotalBytes)} are allowed`);
 }
 
 function arrayField(value: unknown, field: string, refuse: Refuse): unknown[] {
@@ -332,10 +333,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 function isWholeNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value);
-}
-
-function kib(bytes: number): string {
-  return `${Math.ceil(bytes / 1024)} KiB`;
 }
 
 function lowerFirst(text: string): string {

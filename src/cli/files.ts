@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import type { FileResponse } from '../index.js';
+import { describeSize } from '../size.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
 
@@ -57,7 +58,7 @@ export async function saveDownload(ctx: CliContext, file: FileResponse, options:
     await unlink(partial).catch(() => undefined);
     throw error;
   }
-  ctx.output.success(`Saved ${target} (${formatBytes(bytes)})`);
+  ctx.output.success(`Saved ${target} (${describeSize(bytes)})`);
 }
 
 async function copyToStdout(ctx: CliContext, file: FileResponse): Promise<void> {
@@ -92,15 +93,3 @@ function extensionFor(contentType: string | undefined): string {
   return EXTENSIONS[contentType?.split(';')[0]?.trim().toLowerCase() ?? ''] ?? '';
 }
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 'B';
-  for (const next of units) {
-    if (value < 1000) break;
-    value /= 1000;
-    unit = next;
-  }
-  return `${value.toFixed(1)} ${unit}`;
-}

@@ -19,17 +19,3 @@ export const MAX_UNPACKED_BYTES = 1024 * 1024 * 1024;
 
 /** Most entries (files, folders, links) in one archive: each costs an inode and a syscall or more. */
 export const MAX_ENTRIES = 100_000;
-
-/** A size for a sentence: "50 MiB", "1.5 GiB", "812 bytes" (one decimal at most). */
-export function describeSize(bytes: number): string {
-  const units = ['KiB', 'MiB', 'GiB'];
-  if (bytes < 1024) return `${bytes} bytes`;
-  let value = bytes;
-  let unit = 'bytes';
-  for (const next of units) {
-    if (value < 1024) break;
-    value /= 1024;
-    unit = next;
-  }
-  return `${Number(value.toFixed(1))} ${unit}`;
-}

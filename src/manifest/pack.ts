@@ -30,7 +30,8 @@ import { join, resolve } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { Header, Pax, type HeaderData } from 'tar';
 import { ArchiveError, type ArchiveProblem } from './archive-error.js';
-import { describeSize, MAX_ASSET_BYTES, MAX_ENTRIES, MAX_UNPACKED_BYTES } from './archive-limits.js';
+import { describeSize } from '../size.js';
+import { MAX_ASSET_BYTES, MAX_ENTRIES, MAX_UNPACKED_BYTES } from './archive-limits.js';
 import { pathProblem, quotePath, symlinkProblem, type PathEntry } from './archive-paths.js';
 
 export interface PackedDirectory {

@@ -19,7 +19,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Parser, Unpack, type ReadEntry } from 'tar';
 import { ArchiveError } from './archive-error.js';
-import { describeSize, MAX_ENTRIES, MAX_UNPACKED_BYTES } from './archive-limits.js';
+import { describeSize } from '../size.js';
+import { MAX_ENTRIES, MAX_UNPACKED_BYTES } from './archive-limits.js';
 import { pathProblem, quotePath, segmentsOf, symlinkProblem, type PathEntry } from './archive-paths.js';
 
 export interface UnpackOptions {

@@ -6,6 +6,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import type { ServerConfig } from './context.js';
+import { describeSize } from '../size.js';
 import { HttpError } from './errors.js';
 
 /** A file from a multipart body, held in memory (bounded by `config.uploadLimit`). */
@@ -36,13 +37,13 @@ export async function registerMultipart(app: FastifyInstance, config: ServerConf
           data = await part.toBuffer();
         } catch (error) {
           if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') {
-            throw new HttpError(413, `The file ${JSON.stringify(part.filename)} is larger than this marketplace accepts (${bytes(config.uploadLimit)}).`);
+            throw new HttpError(413, `The file ${JSON.stringify(part.filename)} is larger than this marketplace accepts (${describeSize(config.uploadLimit)}).`);
           }
           throw error;
         }
         assign(body, part.fieldname, new Upload(part.filename || part.fieldname, part.mimetype || 'application/octet-stream', data));
       } else {
-        if (part.valueTruncated) throw new HttpError(413, `The form field ${part.fieldname} is longer than ${bytes(config.bodyLimit)}.`);
+        if (part.valueTruncated) throw new HttpError(413, `The form field ${part.fieldname} is longer than ${describeSize(config.bodyLimit)}.`);
         assign(body, part.fieldname, part.value);
       }
     }
@@ -72,10 +73,4 @@ function assign(body: Record<string, unknown>, name: string, value: unknown): vo
   const list = Object.hasOwn(target, last) ? target[last] : (target[last] = []);
   if (!Array.isArray(list)) throw clash();
   list.push(value);
-}
-
-function bytes(n: number): string {
-  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;
-  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} bytes`;
 }

@@ -76,7 +76,8 @@ async function readAssetUpload(path: string): Promise<{ file: Uploadable; descri
     (info) => info.isDirectory(),
     () => false,
   );
-  const { formatBytes, readUpload } = await import('../files.js');
+  const { readUpload } = await import('../files.js');
+  const { describeSize } = await import('../../size.js');
   if (!isFolder) return { file: await readUpload(path), description: path };
   const [{ basename, resolve }, { packDirectory }, { ArchiveError }, { UsageError }] = await Promise.all([
     import('node:path'),
@@ -87,7 +88,7 @@ async function readAssetUpload(path: string): Promise<{ file: Uploadable; descri
   try {
     const packed = await packDirectory(path);
     const file = { data: packed.data, filename: `${basename(resolve(path))}.tgz`, contentType: 'application/gzip' };
-    return { file, description: `${path} (${packed.files} ${packed.files === 1 ? 'file' : 'files'} packed, ${formatBytes(packed.data.length)})` };
+    return { file, description: `${path} (${packed.files} ${packed.files === 1 ? 'file' : 'files'} packed, ${describeSize(packed.data.length)})` };
   } catch (error) {
     // The folder is what the user named: what is wrong with it is a mistake in the call.
     throw error instanceof ArchiveError && error.reason !== 'file-system' ? new UsageError(error.message) : error;

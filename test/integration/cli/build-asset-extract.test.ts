@@ -32,7 +32,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('hsp builds asset with folders', () => {
   it('packs a folder on upload, and --extract recreates the tree from the marketplace', async () => {
     const uploaded = ok(await hsp(['builds', 'asset', 'upload', site, ...build('1.0.0')], { env: env() }));
-    expect(uploaded.stderr).toMatch(new RegExp(`^✓ Attached ${site} \\(4 files packed, [\\d.]+ (B|kB)\\) to build 1\\.0\\.0\\n$`));
+    expect(uploaded.stderr).toMatch(new RegExp(`^✓ Attached ${site} \\(4 files packed, [\\d.]+ (bytes|KiB)\\) to build 1\\.0\\.0\\n$`));
 
     // The marketplace keeps the very bytes packDirectory makes, under the folder's name.
     const saved = join(dir, 'asset.tgz');

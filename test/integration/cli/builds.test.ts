@@ -70,7 +70,7 @@ describe('hsp builds', () => {
 
     const target = join(dir, 'copy.tgz');
     const saved = ok(await hsp(['builds', 'asset', 'download', ...build, '--output', target], { env: env() }));
-    expect(saved.stderr).toBe(`✓ Saved ${target} (16 B)\n`);
+    expect(saved.stderr).toBe(`✓ Saved ${target} (16 bytes)\n`);
     expect(readFileSync(target, 'utf8')).toBe('the packaged app');
 
     writeFileSync(target, 'mine');

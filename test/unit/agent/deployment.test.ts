@@ -131,7 +131,7 @@ describe('toDeployment', () => {
       ['a NUL in a value', (i) => ({ ...i, instance: { ...i.instance, launch_bindings: { environment: { A: 'x\u0000y' } } } }), 'contains a NUL character'],
       ['a value over 32 KiB', (i) => ({ ...i, instance: { ...i.instance, launch_bindings: { environment: { A: 'x'.repeat(32 * 1024 + 1) } } } }), 'is longer than 32 KiB'],
       ['an environment over 256 KiB', (i) => ({ ...i, tasks: [{ ...(i.tasks?.[0] as Task), environment: Array.from({ length: 9 }, (_, n) => ({ key: `V${n}`, description: '', default: 'x'.repeat(30 * 1024) })) }] }), 'at most 256 KiB are allowed'],
-      ['launch_bindings of 10 MB', (i) => ({ ...i, instance: { ...i.instance, launch_bindings: { environment: { A: 'a' }, padding: 'x'.repeat(10 * 1024 * 1024) } } }), 'launch_bindings is 10241 KiB of JSON; at most 64 KiB are allowed'],
+      ['launch_bindings of 10 MB', (i) => ({ ...i, instance: { ...i.instance, launch_bindings: { environment: { A: 'a' }, padding: 'x'.repeat(10 * 1024 * 1024) } } }), 'launch_bindings is 10.1 MiB of JSON; at most 64 KiB are allowed'],
       ['launch_bindings that is not an object', (i) => ({ ...i, instance: { ...i.instance, launch_bindings: '{"environment":{}}' as unknown as Record<string, unknown> } }), 'launch_bindings is not a JSON object'],
       ['an environment that is a list', (i) => ({ ...i, instance: { ...i.instance, launch_bindings: { environment: ['A=1'] } } }), 'launch_bindings.environment is not an object'],
       ['a task variable name with a shell in it', (i) => ({ ...i, tasks: [{ ...(i.tasks?.[0] as Task), environment: [{ key: 'X;reboot', description: '' }] }] }), 'task "web" environment has the variable name "X;reboot"'],
