@@ -57,6 +57,7 @@ export async function execute(action: PlannedAction, context: ExecuteContext): P
       break;
     case 'logo':
       if (action.action === 'create' || action.action === 'update') return void (await client.products.setLogo(productId, await fileFromPath(action.file!), request));
+      if (action.action === 'delete') return removeLogo(productId, context, request);
       break;
     case 'screenshot':
       if (action.action === 'create') return createScreenshot(action, context, request);
@@ -143,6 +144,13 @@ async function createScreenshot(action: PlannedAction, context: ExecuteContext, 
       throw new Error(`${capitalized(describeTarget(action))} already exists with another image or caption, probably from a publish running at the same time; run hsp publish again to see the plan.`, { cause: error });
     }
   }
+}
+
+/** Removes the logo, and checks it is gone: a server may ignore the request and keep it. */
+async function removeLogo(productId: string, { client, signal }: ExecuteContext, request: RequestOptions): Promise<void> {
+  await client.products.removeLogo(productId, request);
+  const left = await remoteDigest(client, { path: `/products/${productId}/logo/large`, download: () => client.products.logo(productId, 'large', request) }, signal);
+  if (left !== null) throw new Error('The marketplace kept the logo: it does not remove logos when asked to.');
 }
 
 /** A delete of something already gone has done its job. */

@@ -167,10 +167,13 @@ export function planPublish(manifest: Manifest, state: MarketplaceState, local: 
     }
   }
 
-  // The logo (the server has no way to remove one, so prune leaves it).
+  // The logo.
   if (spec.logo) {
     const digest = local.digests.get(spec.logo);
     if (digest) add(fileAction({ resource: 'logo', id: productId, name: basename(spec.logo), parents: [productId], after: underProduct, file: spec.logo }, state.product?.logoDigest ?? null, digest));
+  } else if (prune && state.product?.logoDigest) {
+    // Named, like its id, after the product it belongs to: the server keeps no file name to show.
+    add({ action: 'delete', resource: 'logo', id: productId, name: spec.name, parents: [productId], after: [] });
   }
 
   // Screenshots, by caption.

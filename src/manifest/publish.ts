@@ -34,7 +34,7 @@ export async function preparePublish(client: Marketplace, manifest: Manifest, op
   const concurrency = options.concurrency ?? 4;
   const [local, state] = await Promise.all([
     readLocalFiles(manifest, concurrency),
-    readState(client, manifest, { concurrency, ...(options.signal ? { signal: options.signal } : {}) }),
+    readState(client, manifest, { concurrency, prune: !!options.prune, ...(options.signal ? { signal: options.signal } : {}) }),
   ]);
   return { plan: planPublish(manifest, state, local, options), local };
 }

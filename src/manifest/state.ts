@@ -71,6 +71,8 @@ export interface MarketplaceState {
 export interface ReadStateOptions {
   /** Requests in flight at once (default 4). */
   concurrency?: number;
+  /** Also read what only a prune needs: the logo of a manifest that names none. */
+  prune?: boolean;
   signal?: AbortSignal;
 }
 
@@ -95,8 +97,9 @@ export async function readState(client: Marketplace, manifest: Manifest, options
     productLicenses,
     licenses: await limit(() => findLicenses(client, manifest, productLicenses, request)),
   }));
-  const logo = spec.logo
-    ? limit(() => remoteDigest(client, { path: `/products/${productId}/logo/large`, download: () => client.products.logo(productId, 'large', request) }, options.signal))
+  const logo =
+    spec.logo || options.prune
+      ? limit(() => remoteDigest(client, { path: `/products/${productId}/logo/large`, download: () => client.products.logo(productId, 'large', request) }, options.signal))
     : Promise.resolve(undefined);
   const screenshots = limit(() => collect(client.screenshots.list(productId, request))).then((records) =>
     Promise.all(

@@ -1,4 +1,4 @@
-/** `hsp products logo get|set`: the product's logo image. */
+/** `hsp products logo get|set|remove`: the product's logo image. */
 import { Command, Option } from 'commander';
 import type { LogoSize } from '../../index.js';
 import { resolveId, withDownloadOptions, withExamples, type Runner } from '../resource-command.js';
@@ -38,6 +38,18 @@ export function productLogoCommands(noun: Command, run: Runner): void {
     }),
   );
   logo.addCommand(withExamples(set, ['hsp products logo set "My SMART App" ./logo.png']));
+
+  const remove = new Command('remove').description('Remove the logo image').argument('<product>', 'product name or id');
+  remove.action(
+    run(async (ctx, _opts, [product]) => {
+      const client = await ctx.signedInClient();
+      const id = await resolveId(productLookup, client, [], product!);
+      const updated = await client.products.removeLogo(id);
+      if (ctx.output.machine) await ctx.output.data(updated);
+      else ctx.output.success(`Removed the logo of product "${updated.name}"`);
+    }),
+  );
+  logo.addCommand(withExamples(remove, ['hsp products logo remove "My SMART App"']));
 
   noun.addCommand(withExamples(logo, ['hsp products logo set "My SMART App" ./logo.png', 'hsp products logo get "My SMART App" --output logo.png']));
 }

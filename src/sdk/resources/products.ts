@@ -71,6 +71,14 @@ export class Products extends APIResource {
     return this._download(`/products/${uuid('productId', productId)}/logo/${size}`, options);
   }
 
+  /**
+   * Removes the logo: `"logo": null` in an update, as assigning nil detaches a Rails
+   * attachment. `hsp serve` removes it; a server that ignores the field keeps it.
+   */
+  async removeLogo(productId: string, options?: RequestOptions): Promise<Product> {
+    return this._update<Product>(`/products/${uuid('productId', productId)}`, shape, { logo: null }, options);
+  }
+
   /** Uploads a new logo (`product[logo]`, multipart). */
   async setLogo(productId: string, logo: Uploadable, options?: RequestOptions): Promise<Product> {
     return this._upload<Product>('PATCH', `/products/${uuid('productId', productId)}`, shape, {}, { logo }, options);

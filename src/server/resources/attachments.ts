@@ -9,12 +9,19 @@ import { invalid, notFound } from '../errors.js';
 import { Upload } from '../uploads.js';
 import type { Attachment, ResourceDefinition } from './definition.js';
 
-/** The files in a create or update body, checked; other values under a file's name are refused. */
-export function takeUploads(definition: ResourceDefinition, input: Record<string, unknown>): Map<string, Upload> {
-  const uploads = new Map<string, Upload>();
+/**
+ * The files in a create or update body, checked; `null` under a file's name removes the file
+ * (as assigning nil detaches a Rails attachment), and any other value is refused.
+ */
+export function takeUploads(definition: ResourceDefinition, input: Record<string, unknown>): Map<string, Upload | null> {
+  const uploads = new Map<string, Upload | null>();
   for (const [name, attachment] of Object.entries(definition.attachments ?? {})) {
     const value = input[name];
     if (value === undefined) continue;
+    if (value === null) {
+      uploads.set(name, null);
+      continue;
+    }
     if (!(value instanceof Upload)) throw invalid(name, 'must be a file, sent as multipart/form-data');
     const filename = value.filename.split(/[\\/]/).pop() || name;
     if (!attachment.images) {
@@ -30,10 +37,14 @@ export function takeUploads(definition: ResourceDefinition, input: Record<string
   return uploads;
 }
 
-/** Stores (or replaces) each file of the record `id`, inside the write's transaction. */
-export async function storeUploads(tx: Queryable, definition: ResourceDefinition, id: string, uploads: Map<string, Upload>): Promise<void> {
+/** Stores, replaces or (for `null`) removes each file of the record `id`, inside the write's transaction. */
+export async function storeUploads(tx: Queryable, definition: ResourceDefinition, id: string, uploads: Map<string, Upload | null>): Promise<void> {
   for (const [name, upload] of uploads) {
     const { table, key } = definition.attachments![name]!;
+    if (!upload) {
+      await tx.query(`DELETE FROM ${table} WHERE ${key} = $1`, [id]);
+      continue;
+    }
     await tx.query(
       `INSERT INTO ${table} (${key}, filename, content_type, byte_size, checksum, data) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (${key}) DO UPDATE SET filename = EXCLUDED.filename, content_type = EXCLUDED.content_type,

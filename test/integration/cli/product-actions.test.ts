@@ -54,7 +54,7 @@ describe('hsp products logo', () => {
     ok(await hsp(['products', 'logo', 'set', 'Growth Chart', join(dir, 'logo.png')], { env: env() }));
     const target = join(dir, 'saved.png');
     const saved = ok(await hsp(['products', 'logo', 'get', 'Growth Chart', '--size', 'small', '--output', target], { env: env() }));
-    expect(saved.stderr).toBe(`✓ Saved ${target} (${PNG.length} B)\n`);
+    expect(saved.stderr).toBe(`✓ Saved ${target} (${PNG.length} bytes)\n`);
     expect(readFileSync(target)).toEqual(PNG);
     const again = await hsp(['products', 'logo', 'get', 'Growth Chart', '--output', target], { env: env() });
     expect(again.code).toBe(1);
@@ -62,6 +62,15 @@ describe('hsp products logo', () => {
     expect(size.code).toBe(2);
     expect(size.stderr).toMatch(/^Option '--size <size>' argument 'huge' is invalid\. Allowed choices are large, medium, small\./);
     const none = await hsp(['products', 'logo', 'get', 'Bilirubin Viewer', '-o', join(dir, 'none.png')], { env: env() });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('has no logo');
+  });
+
+  it('removes a logo', async () => {
+    ok(await hsp(['products', 'logo', 'set', 'Growth Chart', join(dir, 'logo.png')], { env: env() }));
+    const removed = ok(await hsp(['products', 'logo', 'remove', 'Growth Chart'], { env: env() }));
+    expect(removed.stderr).toBe('✓ Removed the logo of product "Growth Chart"\n');
+    const none = await hsp(['products', 'logo', 'get', 'Growth Chart', '-o', join(dir, 'removed.png')], { env: env() });
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('has no logo');
   });

@@ -153,13 +153,16 @@ describe('hsp publish against a marketplace', () => {
     // Without --prune, what the manifest no longer lists stays; with it (and --force) it goes.
     changed.build.configurations = [changed.build.configurations[1]!];
     changed.product.screenshots = [];
+    delete changed.product.logo;
     expect(changesOf((await publishOnce(admin(), changed)).plan)).toEqual([]);
     const pruned = await publishOnce(admin(), changed, { prune: true, force: true });
-    expect(changesOf(pruned.plan)).toEqual(['delete screenshot Home', 'delete configuration small']);
+    expect(changesOf(pruned.plan)).toEqual(['delete logo Height Tracker', 'delete screenshot Home', 'delete configuration small']);
     expect(outcomesOf(pruned.results)).toEqual([]);
     const after = await snapshot(m.admin, 'Height Tracker');
     expect(after.configurations.map((c) => c.name)).toEqual(['default']);
     expect(after.screenshots).toEqual([]);
+    await expect(m.admin.products.logo(after.product.id)).rejects.toMatchObject({ status: 404 });
+    expect(changesOf((await publishOnce(admin(), changed, { prune: true, force: true })).plan)).toEqual([]);
 
     // A new version is a new release beside the old one.
     changed.build.version = '1.1.0';

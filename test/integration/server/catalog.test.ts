@@ -545,6 +545,12 @@ describe('logos', () => {
     expect(await fieldErrors(m.admin.products.update(p.id, { logo: 'https://example.com/logo.png' } as never))).toEqual({
       logo: ['must be a file, sent as multipart/form-data'],
     });
+
+    // `"logo": null` removes it, as assigning nil detaches a Rails attachment; the rest stays.
+    const removed = await m.admin.products.removeLogo(p.id);
+    expect(removed).toMatchObject({ id: p.id, name: p.name });
+    await expect(m.anonymous.products.logo(p.id)).rejects.toMatchObject({ status: 404 });
+    await expect(m.admin.products.removeLogo(p.id)).resolves.toMatchObject({ id: p.id });
   });
 
   it('a multipart create can carry the logo, with the other fields as form fields', async () => {

@@ -15,7 +15,7 @@ describe('hsp --help', () => {
   it('covers every noun and verb of the issue', () => {
     const names = all.map((p) => p.join(' '));
     for (const expected of [
-      'products publish', 'products unpublish', 'products search', 'products logo get', 'products logo set',
+      'products publish', 'products unpublish', 'products search', 'products logo get', 'products logo set', 'products logo remove',
       'products licenses add', 'products licenses remove', 'products licenses list',
       'builds asset upload', 'builds asset download', 'configurations list', 'tasks create', 'exposures show',
       'dependencies update', 'parameters delete', 'screenshots create', 'licenses list', 'entitlements create',
