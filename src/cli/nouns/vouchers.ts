@@ -42,7 +42,8 @@ export const vouchers: NounSpec<Voucher> = {
           options: (command) => command.option('--user <user>', "who redeems it: a user's name or id (default: you)"),
           async act(client, id, opts) {
             const voucher = await client.vouchers.retrieve(id);
-            // Refused here: the server stores whatever it is sent, so a second redemption would silently win.
+            // Refused here too: a reference server stores whatever it is sent, so a second redemption
+            // would silently win there. hsp serve refuses a racing one itself (409).
             if (voucher.redeemed_at) throw new Error(`Voucher ${voucher.code ?? id} was already redeemed on ${voucher.redeemed_at}.`);
             if (voucher.expires_at && new Date(voucher.expires_at) <= new Date()) throw new Error(`Voucher ${voucher.code ?? id} expired on ${voucher.expires_at}.`);
             const userId = opts.user === undefined ? await signedInUserId(client) : await resolveId(userLookup, client, [], String(opts.user));

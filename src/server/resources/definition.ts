@@ -106,6 +106,12 @@ export interface ResourceDefinition {
   embed?: (rows: Row[], context: RenderContext) => Promise<void>;
   /** Checks across fields after type validation; throw an HttpError to refuse. */
   check?: (values: Row, existing: Row | undefined, context: RenderContext) => Promise<void> | void;
+  /**
+   * A condition on the stored row that an update with these values requires, checked by the
+   * UPDATE itself so that two racing requests cannot both pass it (a voucher is redeemed
+   * once); `conflict` is the 409's sentence when the row no longer meets it.
+   */
+  updateGuard?: (values: Row) => { where: string; conflict: string } | undefined;
   /** Refuses a delete by throwing an HttpError (e.g. administrators deleting themselves). */
   beforeDelete?: (row: Row, context: RenderContext) => Promise<void> | void;
   /** Runs in the write transaction after an insert or update (e.g. appointing default roles). */

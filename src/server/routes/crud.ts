@@ -141,7 +141,9 @@ async function update(context: ServerContext, definition: ResourceDefinition, re
     const sql = new Sql();
     const sets = Object.keys(values).map((c) => `${quote(c)} = ${sql.add(values[c])}`);
     sets.push('updated_at = now()');
-    await tx.query(`UPDATE ${definition.table} SET ${sets.join(', ')} WHERE id = ${sql.add(existing.id)}`, sql.params);
+    const guard = definition.updateGuard?.(values);
+    const { rowCount } = await tx.query(`UPDATE ${definition.table} SET ${sets.join(', ')} WHERE id = ${sql.add(existing.id)}${guard ? ` AND (${guard.where})` : ''}`, sql.params);
+    if (guard && rowCount === 0) throw new HttpError(409, guard.conflict);
     await storeUploads(tx, definition, existing.id as string, uploads);
     return existing.id as string;
   });

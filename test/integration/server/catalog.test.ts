@@ -440,6 +440,24 @@ describe('entitlements, claims, vouchers and attempts', () => {
     await expect(publisher.client.vouchers.delete(voucher.id)).resolves.toBeNull();
   });
 
+  it('vouchers: of racing redemptions exactly one wins; clearing redeemed_at makes it redeemable again', async () => {
+    const voucher = await publisher.client.vouchers.create({ product_license_id: offerId, code: `RACE-${randomUUID()}` });
+    const redeemers = await Promise.all(['Rae One', 'Rae Two', 'Rae Three', 'Rae Four', 'Rae Five'].map((name) => m.user(name)));
+    const outcomes = await Promise.allSettled(redeemers.map((user) => publisher.client.vouchers.update(voucher.id, { redeemed_at: new Date().toISOString(), redeemed_by: user.id })));
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    for (const lost of outcomes.filter((o) => o.status === 'rejected')) {
+      expect(lost.reason).toMatchObject({ status: 409, message: expect.stringContaining('The voucher has already been redeemed.') as unknown });
+    }
+    const stored = await publisher.client.vouchers.retrieve(voucher.id);
+    expect(stored.redeemed_by).toBe((won[0] as PromiseFulfilledResult<{ redeemed_by: string }>).value.redeemed_by);
+
+    // Other fields stay editable, and a cleared voucher can be redeemed again.
+    await expect(publisher.client.vouchers.update(voucher.id, { expires_at: '2031-01-01T00:00:00Z' })).resolves.toMatchObject({ redeemed_by: stored.redeemed_by });
+    await publisher.client.vouchers.update(voucher.id, { redeemed_at: null, redeemed_by: null });
+    await expect(publisher.client.vouchers.update(voucher.id, { redeemed_at: '2026-01-01T00:00:00Z', redeemed_by: holder.id })).resolves.toMatchObject({ redeemed_by: holder.id });
+  });
+
   it('attempts: written by administrators, read newest first by the product owner', async () => {
     const first = await m.admin.attempts.create({ product_id: p.id, claimant_id: holder.id, claimant_type: 'User' });
     const second = await m.admin.attempts.create({ product_id: p.id, claimant_id: holder.id, claimant_type: 'User' });

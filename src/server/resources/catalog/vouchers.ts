@@ -22,4 +22,8 @@ export const vouchers: ResourceDefinition = {
   ownerExpr: productOwner(productOf.productLicense('r.product_license_id')),
   ownerVerbs: ALL_VERBS,
   owners: [{ expr: 'r.redeemed_by', verbs: ['read'] }],
+  // Redeemed once: of two racing redemptions one wins, the other is told. Clearing
+  // redeemed_at (null) makes a voucher redeemable again.
+  updateGuard: (values) =>
+    values.redeemed_at !== undefined && values.redeemed_at !== null ? { where: 'redeemed_at IS NULL', conflict: 'The voucher has already been redeemed.' } : undefined,
 };
