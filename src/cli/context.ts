@@ -40,7 +40,7 @@ export interface CliContext {
   io: CliIO;
   options: GlobalOptions;
   output: Output;
-  /** False with --non-interactive, --json, CI=true, or without a terminal. */
+  /** False with --no-interactive, HSP_NON_INTERACTIVE, --json, CI=true, or without a terminal. */
   interactive: boolean;
   /**
    * The SDK client for the selected marketplace; fails with exit code 4 when no URL is known.
@@ -58,7 +58,7 @@ export async function createContext(io: CliIO, options: GlobalOptions, resolveTa
   const format = formatOf(options);
   const color = options.color !== false && !io.env.NO_COLOR && !!io.stdout.isTTY && io.env.TERM !== 'dumb';
   const output = await Output.create({ stdout: io.stdout, stderr: io.stderr, format, color });
-  const interactive = options.interactive !== false && !output.machine && !!io.stdin.isTTY && !!io.stdout.isTTY && !isCI(io.env);
+  const interactive = options.interactive !== false && !output.machine && !!io.stdin.isTTY && !!io.stdout.isTTY && !isSet(io.env.CI) && !isSet(io.env.HSP_NON_INTERACTIVE);
   let client: Promise<Marketplace> | undefined;
   let target: Target | undefined;
   let fromFile = false;
@@ -106,8 +106,9 @@ function formatOf(options: GlobalOptions): Format | undefined {
   throw new UsageError(`--output must be table, json or yaml, got "${options.output}".`);
 }
 
-function isCI(env: NodeJS.ProcessEnv): boolean {
-  return !!env.CI && env.CI !== 'false' && env.CI !== '0';
+/** A switch variable: set, and not to "false" or "0". */
+function isSet(value: string | undefined): boolean {
+  return !!value && value !== 'false' && value !== '0';
 }
 
 /** Without stored profiles: --url or HSP_URL, and HSP_TOKEN. */

@@ -27,9 +27,10 @@ const BACKSPACE = '\x7f';
 const visible = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
 /** A command running under a pseudo-terminal, with a keyboard and a view of its screen. */
-function terminal(args: string[]) {
+function terminal(args: string[], extraEnv: Record<string, string> = {}) {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: scratch, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40' };
-  for (const name of ['CI', 'GITHUB_ACTIONS', 'HSP_URL', 'HSP_TOKEN', 'NO_COLOR']) delete env[name];
+  for (const name of ['CI', 'GITHUB_ACTIONS', 'HSP_URL', 'HSP_TOKEN', 'HSP_NON_INTERACTIVE', 'NO_COLOR']) delete env[name];
+  Object.assign(env, extraEnv);
   // `script` runs its argument through a shell: every word is quoted.
   const command = [process.execPath, bin, ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
   const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -115,6 +116,19 @@ describe('hsp init at a terminal', () => {
       term.kill();
     }
     expect(term.screen()).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'hsp.yaml'))).toBe(false);
+  });
+
+  it('HSP_NON_INTERACTIVE: a harness with a pseudo-terminal gets no question, but the flag to pass', async () => {
+    const dir = join(scratch, 'harnessed');
+    const term = terminal(['init', dir], { HSP_NON_INTERACTIVE: '1' });
+    try {
+      await term.waitFor('--name is required when hsp init cannot ask (no terminal, or --no-interactive).');
+      expect(await term.exited).toBe(2);
+    } finally {
+      term.kill();
+    }
+    expect(term.screen()).not.toContain('Product name:');
     expect(existsSync(join(dir, 'hsp.yaml'))).toBe(false);
   });
 });
