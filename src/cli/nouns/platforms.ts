@@ -2,6 +2,7 @@
 import type { Platform } from '../../index.js';
 import { boundApi, type NounSpec } from '../resource-command.js';
 import { platformLookup, userParent } from './lookups.js';
+import { platformEventsCommand } from './platform-events.js';
 
 export const platforms: NounSpec<Platform> = {
   ...platformLookup,
@@ -26,4 +27,5 @@ export const platforms: NounSpec<Platform> = {
     update: ['hsp platforms update lab --name lab-2'],
     delete: ['hsp platforms delete lab --yes'],
   },
+  extend: platformEventsCommand,
 };
