@@ -4,16 +4,16 @@
  * for the next one (`--count 1`). Keeps listening across disconnects, and says when events
  * may have been missed: ActionCable has no replay.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import type { PlatformEvent } from '../../index.js';
 import type { CliContext } from '../context.js';
-import { resolveId, resolveParents, withExamples, withParentOptions, type Runner } from '../resource-command.js';
+import { positive, resolveId, resolveParents, withExamples, withParentOptions, type Runner } from '../resource-command.js';
 import { platformLookup, userParent } from './lookups.js';
 
 export function platformEventsCommand(noun: Command, run: Runner): void {
   const events = withParentOptions(new Command('events').description("Print a platform's events as they happen, until Ctrl+C"), [userParent])
     .argument('<platform>', 'platform name or id')
-    .option('--count <n>', 'stop after this many events', wholeNumber);
+    .option('--count <n>', 'stop after this many events');
   events.action(run((ctx, opts, [platform]) => watch(ctx, opts, platform!)));
   noun.addCommand(
     withExamples(events, [
@@ -24,15 +24,15 @@ export function platformEventsCommand(noun: Command, run: Runner): void {
   );
 }
 
-export async function watch(ctx: CliContext, opts: Record<string, unknown>, platform: string, signals: NodeJS.EventEmitter = process): Promise<void> {
-  const count = opts.count as number | undefined;
+async function watch(ctx: CliContext, opts: Record<string, unknown>, platform: string): Promise<void> {
+  const count = opts.count === undefined ? undefined : positive(String(opts.count), '--count');
   const client = await ctx.signedInClient();
   const [userId] = await resolveParents([userParent], client, opts, ctx);
   const platformId = await resolveId(platformLookup, client, [userId!], platform);
 
   const stop = new AbortController();
   const onSignal = () => stop.abort();
-  signals.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   const stream = await client.events.platform(platformId, { signal: stop.signal });
   let subscriptions = 0;
   stream.on('subscribed', () => {
@@ -47,7 +47,7 @@ export async function watch(ctx: CliContext, opts: Record<string, unknown>, plat
       if (count !== undefined && ++seen >= count) break;
     }
   } finally {
-    signals.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
     stream.close();
   }
 }
@@ -63,12 +63,6 @@ function print(ctx: CliContext, event: PlatformEvent): void {
     ctx.io.stdout.write(`${JSON.stringify(line)}\n`);
     return;
   }
-  const what = event.type === 'unknown' ? `unknown          ${event.reason}` : `${event.type.padEnd(16)} instance ${event.instanceId ?? '(not sent)'}  build ${event.buildId}`;
+  const what = event.type === 'unknown' ? `${'unknown'.padEnd(16)} ${event.reason}` : `${event.type.padEnd(16)} instance ${event.instanceId ?? '(not sent)'}  build ${event.buildId}`;
   ctx.io.stdout.write(`${receivedAt.slice(0, 19).replace('T', ' ')}  ${what}\n`);
-}
-
-function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('It must be a whole number of 1 or more.');
-  return n;
 }

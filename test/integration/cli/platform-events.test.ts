@@ -101,9 +101,9 @@ describe('hsp platforms events', () => {
     expect(run.out.stderr).toMatch(/^The server refused the subscription to .+\.\n$/);
   });
 
-  it('--count must be a whole number', async () => {
+  it('--count must be a positive number, and is checked before anything connects', async () => {
     const run = hsp(['platforms', 'events', 'events-host', '--count', '0'], owner);
     expect(await run.exited).toBe(2);
-    expect(run.out.stderr).toMatch(/--count <n>' argument '0' is invalid\. It must be a whole number of 1 or more\./);
+    expect(run.out.stderr).toBe('--count must be a positive number, got "0".\n');
   });
 });
