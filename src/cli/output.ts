@@ -23,6 +23,12 @@ export interface OutputOptions {
   now?: () => Date;
 }
 
+/** What a list holds, for its summary line: "1 instance", "2 instances". */
+export interface Noun {
+  one: string;
+  many: string;
+}
+
 export class Output {
   readonly format: Format;
   private readonly stdout: OutputOptions['stdout'];
@@ -51,10 +57,10 @@ export class Output {
   }
 
   /** A list: the objects themselves in JSON/YAML, else a table with a one-line summary. */
-  async list<T>(items: T[], columns: Column<T>[], summary?: { total?: number; noun: string }): Promise<void> {
+  async list<T>(items: T[], columns: Column<T>[], summary?: { total?: number; noun: Noun }): Promise<void> {
     if (this.machine) return this.data(items);
     if (!items.length) {
-      this.notice(`No ${summary?.noun ?? 'results'}.`);
+      this.notice(`No ${summary?.noun.many ?? 'results'}.`);
       return;
     }
     const rows = items.map((item) => columns.map((c) => this.cell(c, item)));
@@ -65,7 +71,8 @@ export class Output {
     }
     if (summary) {
       const total = summary.total ?? items.length;
-      this.notice(total > items.length ? `Showing ${items.length} of ${total} ${summary.noun}` : `${items.length} ${summary.noun}`);
+      const noun = total === 1 ? summary.noun.one : summary.noun.many;
+      this.notice(total > items.length ? `Showing ${items.length} of ${total} ${noun}` : `${items.length} ${noun}`);
     }
   }
 

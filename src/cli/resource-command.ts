@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import type { Marketplace, PagePromise } from '../index.js';
 import type { CliContext } from './context.js';
 import { UsageError } from './errors.js';
-import type { Column } from './output.js';
+import type { Column, Noun } from './output.js';
 import { requireConfirmation } from './prompt.js';
 
 export type Verb = 'list' | 'show' | 'create' | 'update' | 'delete';
@@ -122,7 +122,7 @@ export function nounCommand<T extends { id: string }>(spec: NounSpec<T>, run: Ru
         const parentIds = await resolveParents(parents, client, opts, ctx);
         const params: Record<string, unknown> = { sort: opts.sort, order: opts.order, ...(await resolveFields(spec.filters ?? [], filters, client)) };
         if (spec.index !== 'whole') params.perPage = pageSizeFor(limit);
-        await printPages(ctx, sdk<PagePromise<T>>(spec, client, 'list')(...parentIds, params), limit, spec.columns, spec.name.replace(/-/g, ' '));
+        await printPages(ctx, sdk<PagePromise<T>>(spec, client, 'list')(...parentIds, params), limit, spec.columns, { one: spec.singular, many: spec.name.replace(/-/g, ' ') });
       }),
     );
     add('list', list);
@@ -305,7 +305,7 @@ export function pageSizeFor(limit: number): number {
  * Fetches up to `limit` items page by page, only as many pages as needed, showing progress on
  * a terminal when it takes more than one, and prints them with a "Showing 30 of 412" summary.
  */
-export async function printPages<T>(ctx: CliContext, first: PagePromise<T>, limit: number, columns: Column<T>[], noun: string): Promise<void> {
+export async function printPages<T>(ctx: CliContext, first: PagePromise<T>, limit: number, columns: Column<T>[], noun: Noun): Promise<void> {
   const items: T[] = [];
   let total: number | undefined;
   try {
@@ -314,7 +314,7 @@ export async function printPages<T>(ctx: CliContext, first: PagePromise<T>, limi
     for (;;) {
       items.push(...page.items.slice(0, limit - items.length));
       if (items.length >= limit || !page.hasNextPage()) break;
-      ctx.output.progress(`Fetched ${items.length}${total === undefined ? '' : ` of ${total}`} ${noun}…`);
+      ctx.output.progress(`Fetched ${items.length}${total === undefined ? '' : ` of ${total}`} ${noun.many}…`);
       page = await page.getNextPage();
     }
   } finally {

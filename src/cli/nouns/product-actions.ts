@@ -43,7 +43,7 @@ export function productActions(noun: Command, run: Runner, columns: Column<Produ
       const limit = limitOf(opts);
       const client = await ctx.client();
       const found = client.products.search({ text: words.join(' '), mime_type: opts.mimeType as string | undefined, perPage: pageSizeFor(limit) });
-      await printPages(ctx, found, limit, columns, 'products');
+      await printPages(ctx, found, limit, columns, { one: 'product', many: 'products' });
     }),
   );
   noun.addCommand(withExamples(search, ['hsp products search fhir viewer', 'hsp products search growth chart --mime-type application/vnd.docker+smart --json']));

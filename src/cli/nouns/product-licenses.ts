@@ -26,7 +26,7 @@ export function productLicenseCommands(noun: Command, run: Runner): void {
       const limit = limitOf(opts);
       const client = await ctx.client();
       const productId = await resolveId(productLookup, client, [], product!);
-      await printPages(ctx, client.productLicenses.list(productId, { perPage: pageSizeFor(limit) }), limit, columns, 'licenses');
+      await printPages(ctx, client.productLicenses.list(productId, { perPage: pageSizeFor(limit) }), limit, columns, { one: 'license', many: 'licenses' });
     }),
   );
   licenses.addCommand(withExamples(list, ['hsp products licenses list "My SMART App"']));

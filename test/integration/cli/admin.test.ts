@@ -77,7 +77,7 @@ describe('hsp identity-providers', () => {
     const table = ok(await hsp(['identity-providers', 'list', '--no-color'], { env: env(), tty: true }));
     expect(table.stdout).toMatch(/^ID\s+NAME\s+ISSUER\s+ENABLED\n/);
     expect(table.stdout).toMatch(/Keycloak\s+https:\/\/id\.example\.org\/realms\/hsp\s+just now\n/);
-    expect(table.stderr).toBe('1 identity providers\n');
+    expect(table.stderr).toBe('1 identity provider\n');
     const disabled = json<IdentityProvider>(await hsp(['identity-providers', 'disable', provider.id, '--json'], { env: env() }));
     expect(disabled.enabled_at).toBeNull();
     const badIssuer = await hsp(['identity-providers', 'update', 'Keycloak', '--issuer', 'not a url'], { env: env() });

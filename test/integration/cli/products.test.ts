@@ -24,7 +24,7 @@ describe('hsp products', () => {
     const table = await hsp(['products', 'list', '--no-color'], { env: env(), tty: true });
     expect(table.stdout).toMatch(/^ID\s+NAME\s+MIME TYPE\s+PUBLISHED\s+UPDATED\n/);
     expect(table.stdout).toMatch(/CLI App\s+application\/vnd\.docker\+smart\s+\s+just now/);
-    expect(table.stderr).toMatch(/1 products/);
+    expect(table.stderr).toMatch(/^1 product$/m);
 
     const updated = await hsp(['products', 'update', 'CLI App', '--description', 'better'], { env: env() });
     expect(updated.code).toBe(0);

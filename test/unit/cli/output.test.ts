@@ -9,6 +9,7 @@ interface Row {
   tags: string[] | null;
 }
 
+const PRODUCTS = { one: 'product', many: 'products' };
 const NOW = new Date('2025-06-01T12:00:00Z');
 const rows: Row[] = [
   { id: '11111111-1111-4111-8111-111111111111', name: 'Growth Chart', updated: '2025-06-01T11:57:00Z', tags: ['fhir'] },
@@ -35,7 +36,7 @@ async function printer(options: { format?: Format; tty?: boolean; color?: boolea
 describe('Output', () => {
   it('prints an aligned table with relative times on a terminal (a value on one line), and a summary on stderr', async () => {
     const p = await printer({ tty: true });
-    await p.output.list(rows, columns, { total: 40, noun: 'products' });
+    await p.output.list(rows, columns, { total: 40, noun: PRODUCTS });
     expect(p.stdout()).toBe(
       [
         'ID                                    NAME             TAGS      UPDATED',
@@ -57,7 +58,7 @@ describe('Output', () => {
   it('prints tab-separated fields with ISO times in a pipe, cells kept on one line', async () => {
     const p = await printer({});
     expect(p.output.format).toBe('plain');
-    await p.output.list(rows, columns, { noun: 'products' });
+    await p.output.list(rows, columns, { noun: PRODUCTS });
     expect(p.stdout()).toBe(
       `${rows[0]!.id}\tGrowth Chart\t["fhir"]\t2025-06-01T11:57:00Z\n${rows[1]!.id}\tTab and newline\t\t2025-05-30T12:00:00Z\n`,
     );
@@ -66,7 +67,7 @@ describe('Output', () => {
 
   it('prints exactly the objects as JSON (indented on a terminal) or YAML, with no notices', async () => {
     const piped = await printer({ format: 'json' });
-    await piped.output.list(rows, columns, { noun: 'products' });
+    await piped.output.list(rows, columns, { noun: PRODUCTS });
     expect(JSON.parse(piped.stdout())).toEqual(rows);
     expect(piped.stdout().split('\n')).toHaveLength(2);
     expect(piped.stderr()).toBe('');
@@ -83,9 +84,15 @@ describe('Output', () => {
     expect(yaml.stderr()).toBe('');
   });
 
+  it('counts in the singular for one', async () => {
+    const p = await printer({});
+    await p.output.list(rows.slice(0, 1), columns, { noun: PRODUCTS });
+    expect(p.stderr()).toBe('1 product\n');
+  });
+
   it('says so when a list is empty, on stderr', async () => {
     const p = await printer({});
-    await p.output.list([], columns, { noun: 'products' });
+    await p.output.list([], columns, { noun: PRODUCTS });
     expect(p.stdout()).toBe('');
     expect(p.stderr()).toBe('No products.\n');
   });
