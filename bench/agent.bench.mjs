@@ -164,7 +164,7 @@ function agentProcess(env, platformId) {
       const line = JSON.parse(text);
       lines.push(line);
       // The dry-run orchestrator logs every deploy call it gets.
-      if (line.event === 'would deploy') deploys.set(line.instance_id, (deploys.get(line.instance_id) ?? 0) + 1);
+      if (line.event === 'dry_run.deploy') deploys.set(line.instance_id, (deploys.get(line.instance_id) ?? 0) + 1);
       waiters = waiters.filter((waiter) => !(waiter.match(line) && (waiter.resolve(line), true)));
     }
   });

@@ -17,7 +17,7 @@ export class DryRunOrchestrator implements Orchestrator {
   }
 
   async deploy(deployment: Deployment): Promise<DeploymentReport> {
-    this.log('would deploy', {
+    this.log('dry_run.deploy', {
       instance_id: deployment.instance.id,
       build_id: deployment.build.id,
       image: imageOf(deployment).reference,
@@ -36,6 +36,6 @@ export class DryRunOrchestrator implements Orchestrator {
   }
 
   async remove(instanceId: string): Promise<void> {
-    this.log('would remove', { instance_id: instanceId });
+    this.log('dry_run.remove', { instance_id: instanceId });
   }
 }

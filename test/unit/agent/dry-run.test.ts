@@ -21,7 +21,7 @@ describe('dry-run orchestrator', () => {
 
     expect(logs).toEqual([
       {
-        event: 'would deploy',
+        event: 'dry_run.deploy',
         fields: {
           instance_id: deployment.instance.id,
           build_id: deployment.build.id,
@@ -35,7 +35,7 @@ describe('dry-run orchestrator', () => {
           fingerprint: deployment.fingerprint,
         },
       },
-      { event: 'would remove', fields: { instance_id: deployment.instance.id } },
+      { event: 'dry_run.remove', fields: { instance_id: deployment.instance.id } },
     ]);
     expect(JSON.stringify(logs)).not.toContain('hunter2');
   });
