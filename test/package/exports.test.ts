@@ -24,7 +24,7 @@ describe('package exports', () => {
     expect(node(['-e', "const { Marketplace, NotFoundError } = require('hsp'); console.log(typeof Marketplace, typeof NotFoundError)"])).toBe('function function');
   });
 
-  it('type-checks for ESM and CommonJS consumers', () => {
+  it('type-checks for ESM and CommonJS consumers', { timeout: 60_000 }, () => {
     const tsc = `${root}/node_modules/typescript/bin/tsc`;
     expect(() => execFileSync(process.execPath, [tsc, '-p', 'test/package/fixtures/tsconfig.json'], { cwd: root, encoding: 'utf8' })).not.toThrow();
   });

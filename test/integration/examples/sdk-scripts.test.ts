@@ -17,7 +17,8 @@ async function node(script: string, args: string[], token?: string) {
   return promisify(execFile)(process.execPath, [script, ...args], { cwd: root, env });
 }
 
-describe('examples/sdk', () => {
+// Each test starts two or three Node processes: on a busy machine that takes a while.
+describe('examples/sdk', { timeout: 60_000 }, () => {
   it('publish-product.mjs publishes a product with a build, and finds it all again on a second run', async () => {
     const first = await node('examples/sdk/publish-product.mjs', ['Scripted App', '1.0.0'], m.server.adminToken);
     expect(first.stdout).toMatch(/^Scripted App 1\.0\.0 is published: http:\/\/127\.0\.0\.1:\d+\/products\/[0-9a-f-]{36}\n$/);
