@@ -72,7 +72,7 @@ function terminal(args: string[], extraEnv: Record<string, string> = {}) {
   };
 }
 
-describe('hsp init at a terminal', () => {
+describe('hsp init at a terminal', { timeout: 60_000 }, () => {
   it('asks each question, refuses a bad answer until it is corrected, and writes a manifest that loads', async () => {
     const dir = join(scratch, 'growth-chart');
     const term = terminal(['init', dir]);

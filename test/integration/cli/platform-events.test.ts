@@ -48,7 +48,7 @@ beforeAll(async () => {
   buildId = (await m.admin.builds.create(product.id, { version: '1.0.0', container_repository: 'example/app', container_tag: '1.0.0' })).id;
 });
 
-describe('hsp platforms events', () => {
+describe('hsp platforms events', { timeout: 60_000 }, () => {
   it('prints a line per event, found by platform name, and stops after --count', async () => {
     const run = hsp(['platforms', 'events', 'events-host', '--count', '3'], owner);
     await run.waitFor('stderr', /^Listening to platform "events-host" \(Ctrl\+C to stop\)\.$/m);
