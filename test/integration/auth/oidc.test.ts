@@ -4,7 +4,7 @@
  * hop to the loopback listener, refresh with rotation, and the tokens accepted by `hsp serve`.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import Provider from 'oidc-provider';
@@ -23,6 +23,7 @@ import {
 import { createTokenProvider } from '../../../src/auth/token-provider.js';
 import type { Credential, CredentialLocation, CredentialStore } from '../../../src/auth/types.js';
 import { Marketplace } from '../../../src/index.js';
+import { tunnel } from '../../helpers/connect-tunnel.js';
 import { useMarketplace } from '../../helpers/marketplace.js';
 import { INTERACTION_URL, serveProvider } from '../../helpers/oidc-interactions.js';
 
@@ -277,15 +278,7 @@ describe('discovery', () => {
     proxy.on('connect', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       tunnels.push(req.url ?? '');
       sockets.push(socket);
-      const [host, port] = (req.url ?? '').split(':');
-      const upstream = connect(Number(port), host!, () => {
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        upstream.write(head);
-        upstream.pipe(socket);
-        socket.pipe(upstream);
-      });
-      upstream.on('error', () => socket.destroy());
-      socket.on('error', () => upstream.destroy());
+      tunnel(req, socket, head);
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const saved = { ...process.env };

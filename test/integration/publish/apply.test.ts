@@ -12,16 +12,10 @@ import { defaultConfiguration } from '../../../src/manifest/conventions.js';
 import { remoteDigest } from '../../../src/manifest/file-digest.js';
 import type { Manifest } from '../../../src/manifest/model.js';
 import { useMarketplace } from '../../helpers/marketplace.js';
-import { changesOf, clientFor, countingClient, growthManifest, outcomesOf, png, productFolder, publishOnce } from './fixtures.js';
+import { all, changesOf, clientFor, countingClient, growthManifest, outcomesOf, png, productFolder, publishOnce } from './fixtures.js';
 
 const m = useMarketplace();
 const admin = () => clientFor(m.url, m.server.adminToken);
-
-async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const list: T[] = [];
-  for await (const item of items) list.push(item);
-  return list;
-}
 
 /** Everything the marketplace holds for the manifest's product and build. */
 async function snapshot(client: Marketplace, productName: string, version = '1.0.0') {

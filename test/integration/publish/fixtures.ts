@@ -168,3 +168,10 @@ export async function publishOnce(client: Marketplace, manifest: Manifest, optio
 
 export const changesOf = (plan: Plan) => plan.actions.filter((a) => a.action !== 'unchanged').map((a) => `${a.action} ${a.resource} ${a.name}`);
 export const outcomesOf = (results: StepResult<PlannedAction>[]) => results.filter((r) => r.outcome !== 'done' && r.outcome !== 'unchanged').map((r) => `${r.outcome} ${r.step.resource} ${r.step.name}: ${r.error ?? r.blockedBy}`);
+
+/** Every item of a listing (all its pages). */
+export async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const list: T[] = [];
+  for await (const item of items) list.push(item);
+  return list;
+}

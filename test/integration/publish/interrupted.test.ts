@@ -10,16 +10,10 @@ import type { StepResult } from '../../../src/manifest/apply.js';
 import type { PlannedAction } from '../../../src/manifest/plan.js';
 import { applyPublish, preparePublish } from '../../../src/manifest/publish.js';
 import { useMarketplace } from '../../helpers/marketplace.js';
-import { changesOf, clientFor, failingClient, growthManifest, outcomesOf, productFolder, publishOnce } from './fixtures.js';
+import { all, changesOf, clientFor, failingClient, growthManifest, outcomesOf, productFolder, publishOnce } from './fixtures.js';
 
 const m = useMarketplace();
 const admin = () => clientFor(m.url, m.server.adminToken);
-
-async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const list: T[] = [];
-  for await (const item of items) list.push(item);
-  return list;
-}
 
 /** How many of each record the product has: each must be exactly what the manifest lists. */
 async function census(client: Marketplace, name: string) {

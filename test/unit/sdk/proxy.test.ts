@@ -3,9 +3,10 @@
  * and a real server on loopback (no msw here: it would hide the network).
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Marketplace } from '../../../src/index.js';
+import { tunnel } from '../../helpers/connect-tunnel.js';
 
 let target: Server;
 let proxy: Server;
@@ -31,15 +32,7 @@ beforeAll(async () => {
   proxy.on('connect', (req, socket, head) => {
     // CONNECT tunnelling, which undici uses for every target.
     proxied.push(`CONNECT ${req.url}`);
-    const [host, port] = (req.url ?? '').split(':');
-    const upstream = connect(Number(port), host!, () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(socket);
-      socket.pipe(upstream);
-    });
-    upstream.on('error', () => socket.destroy());
-    socket.on('error', () => upstream.destroy());
+    tunnel(req, socket, head);
   });
   await Promise.all([new Promise<void>((r) => target.listen(0, '127.0.0.1', r)), new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r))]);
   targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
