@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
-import type { Agent } from 'node:http';
+import type { Agent, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { VERSION } from '../version.js';
 import { SubscriptionRejectedError, SubscriptionTimeoutError } from './errors.js';
@@ -69,6 +69,8 @@ export class CableConnection extends EventEmitter<CableEvents> {
   private closed = false;
   private attempt = 0;
   private connectedAt = 0;
+  /** A refusal's `Retry-After`: the next reconnect waits at least this long (within the backoff cap). */
+  private retryAfterMs = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private welcomed = false;
@@ -141,11 +143,15 @@ export class CableConnection extends EventEmitter<CableEvents> {
     socket.on('unexpected-response', (_req, res) => {
       socket.removeAllListeners('close');
       socket.on('error', () => {});
-      socket.terminate();
-      const refused = res.statusCode === 401 || res.statusCode === 403;
-      const reason = `the server answered HTTP ${res.statusCode} instead of opening a WebSocket${refused ? ': the token was refused' : ''}`;
-      this.emit('error', new Error(`Could not open the event stream: ${reason}.`));
-      this.lost(reason);
+      void refusalMessage(res).then((message) => {
+        socket.terminate();
+        const refused = res.statusCode === 401 || res.statusCode === 403;
+        const reason = `the server answered HTTP ${res.statusCode} instead of opening a WebSocket${refused ? ': the token was refused' : ''}${message ? ` (${message})` : ''}`;
+        // A server at its connection limit says when to come back; coming sooner only adds load.
+        this.retryAfterMs = retryAfterMs(res.headers['retry-after']);
+        this.emit('error', new Error(`Could not open the event stream: ${reason}.`));
+        this.lost(reason);
+      });
     });
     socket.on('error', (error) => this.emit('error', error));
     socket.on('close', (code, reason) => this.lost(reason.length ? String(reason) : `closed (${code})`));
@@ -249,7 +255,8 @@ export class CableConnection extends EventEmitter<CableEvents> {
     const ceiling = Math.min(maxMs, initialMs * 2 ** this.attempt);
     this.attempt++;
     // Full jitter, applied after the cap, so a fleet of agents does not reconnect in step.
-    const delay = randomInt(0, Math.max(1, Math.round(ceiling)) + 1);
+    const delay = Math.max(randomInt(0, Math.max(1, Math.round(ceiling)) + 1), Math.min(this.retryAfterMs, maxMs));
+    this.retryAfterMs = 0;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => void this.connect(), delay);
   }
@@ -264,4 +271,34 @@ function describe(identifier: Identifier): string {
   const { channel, ...rest } = identifier;
   const details = Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`).join(', ');
   return `${String(channel)}${details ? ` (${details})` : ''}`;
+}
+
+/** The sentence of a refused upgrade's JSON body (`{"message": …}`), read within a second and a kilobyte. */
+async function refusalMessage(res: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const body = await new Promise<string>((resolve) => {
+    const done = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    const timer = setTimeout(done, 1_000);
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= 1024) chunks.push(chunk);
+      else res.destroy();
+    });
+    res.on('end', () => (clearTimeout(timer), done()));
+    res.on('error', () => (clearTimeout(timer), done()));
+    res.on('close', () => (clearTimeout(timer), done()));
+  });
+  try {
+    const message = (JSON.parse(body) as { message?: unknown }).message;
+    return typeof message === 'string' && message.length <= 300 ? message.replace(/[.\s]+$/, '') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `Retry-After` in seconds (the only form a WebSocket refusal uses here), capped at five minutes. */
+function retryAfterMs(header: string | string[] | undefined): number {
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 300) * 1_000 : 0;
 }
