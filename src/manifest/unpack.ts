@@ -11,7 +11,7 @@
  * (strict mode, no preservePaths) stay on underneath, but they strip `..` and absolute
  * prefixes silently, which is why the first pass exists.
  *
- * Modes and times come from the archive (under the process's umask); owners never do.
+ * Times come from the archive; owners never do. Modes do only in part: see `SAFE_MODE_BITS`.
  */
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
@@ -36,6 +36,17 @@ interface Limits {
   entries: number;
   bytes: number;
 }
+
+/**
+ * The bits of an entry's mode that are kept: read and execute for everyone, write for the owner.
+ * Setuid, setgid and sticky are dropped (an asset is an app's files, never a privileged
+ * program, and tar keeps those bits when root unpacks), and so is write for group and others,
+ * as `tar --no-same-permissions` does: who else may change these files on this machine is not
+ * the archive's author's call, and the process's umask can still only take more away (even a
+ * umask of 0, common in containers, gives no world-writable file). Folders get owner rights
+ * from tar itself, which keeps them enterable.
+ */
+const SAFE_MODE_BITS = 0o755;
 
 /** What the target is before anything is written. */
 type TargetState = 'absent' | 'empty' | 'full';
@@ -81,7 +92,8 @@ export async function unpackArchive(data: Buffer | Readable, target: string, opt
   const partial = join(parent, `.${basename(destination)}.${randomBytes(6).toString('hex')}.partial`);
   try {
     await mkdir(parent, { recursive: true });
-    await mkdir(partial);
+    // Not the default 0777: under a umask of 0 the folder itself would be writable by all.
+    await mkdir(partial, { mode: SAFE_MODE_BITS });
     await extract(bytes, partial);
     await moveIntoPlace(partial, destination, state);
   } catch (error) {
@@ -197,7 +209,20 @@ function extract(bytes: Buffer, into: string): Promise<void> {
   return new Promise((resolveExtract, reject) => {
     let failure: Error | undefined;
     // preserveOwner defaults to true for root; an asset's owners mean nothing on this machine.
-    const unpack = new Unpack({ cwd: into, strict: true, preservePaths: false, preserveOwner: false });
+    const unpack = new Unpack({
+      cwd: into,
+      strict: true,
+      preservePaths: false,
+      preserveOwner: false,
+      // For folders the archive implies without listing them (`a/b/file` alone), and entries without a mode.
+      dmode: SAFE_MODE_BITS,
+      fmode: SAFE_MODE_BITS & 0o666,
+      // Called before tar handles the entry (tar's own listener comes later), so the mode it
+      // opens or creates with is already the narrowed one; a hard link has no mode of its own.
+      onReadEntry: (entry: ReadEntry) => {
+        if (typeof entry.mode === 'number') entry.mode &= SAFE_MODE_BITS;
+      },
+    });
     unpack.on('error', (error: Error) => (failure ??= error));
     unpack.on('close', () => (failure ? reject(failure) : resolveExtract()));
     unpack.end(bytes);
