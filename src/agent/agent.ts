@@ -5,7 +5,9 @@
  * Events are hints, never the truth: an event names an instance (or, from the reference server,
  * nothing at all), and the agent re-reads that instance over REST before acting. After every
  * (re)subscription it reconciles everything, since ActionCable replays nothing that happened
- * while the socket was down. Work is serialised per instance and concurrent across instances.
+ * while the socket was down. Work is serialised per instance and concurrent across instances
+ * (KeyedQueue); an exec hook left running by a crashed agent is waited for or ended before the
+ * next one for its instance runs (hook-locks.ts).
  * Every deploy is reported back on the instance, and the event that report causes converges to
  * nothing: the fingerprint of what runs is unchanged.
  */

@@ -3,6 +3,14 @@
  * one per replica of each long-running task of the build's default configuration. Labels tie
  * the containers to their platform, instance, build and fingerprint, so `list` can tell what
  * runs and `deploy` can tell when nothing needs to change.
+ *
+ * Two deploys of one instance never overlap, though the Engine does not see to it (container
+ * names carry a fresh suffix per attempt, so two attempts would not collide): within the agent
+ * the KeyedQueue runs one action per instance; across agents, the lock in the agent's state
+ * folder allows one per platform on a host (agent-state.ts). Unlike an exec hook, nothing
+ * here outlives an agent that crashes: each step is one Engine call. What a crash leaves is at
+ * most a partial set of labelled containers, which the instance's next deploy retires with the
+ * rest of its old containers.
  */
 import { randomBytes } from 'node:crypto';
 import { imageOf, isUuid, taskPlansOf, type TaskPlan } from '../deployment.js';

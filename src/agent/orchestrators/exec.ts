@@ -13,9 +13,15 @@
  * - `remove`: exit 0 when the instance is gone (or was never there);
  * - `list`: a JSON array of the instance ids it runs; exiting non-zero or printing nothing
  *   means "cannot tell", and the agent then trusts what it last reported.
+ *
+ * Each run is the leader of its own process group, so that stopping it stops all it started.
+ * With a state folder, a deploy or remove also holds the instance's lock (hook-locks.ts) while
+ * its hook runs: a hook outlives an agent killed with SIGKILL, and the next agent waits for it,
+ * or ends it, before it runs another for the same instance.
  */
 import { spawn } from 'node:child_process';
 import { imageOf, isUuid, taskPlansOf } from '../deployment.js';
+import { HookLocks, type HeldLock } from '../hook-locks.js';
 import type { AgentLog, Deployment, DeploymentReport, Orchestrator, Workload } from '../orchestrator.js';
 import { OrchestratorError, oneLine } from './orchestrator-error.js';
 
@@ -34,12 +40,20 @@ export interface ExecOrchestratorOptions {
   env?: NodeJS.ProcessEnv;
   /** Stdout beyond this is a failure (it is not read into memory). */
   maxOutputBytes?: number;
+  /**
+   * The agent's state folder (agent-state.ts), where each running hook holds its instance's
+   * lock. Without it, nothing guards against a hook left running by an agent that crashed.
+   */
+  stateDir?: string;
+  /** How long a hook left running by an earlier agent may go on before it is ended (the grace period). */
+  orphanWaitMs?: number;
 }
 
 export const EXEC_DEFAULTS = {
   timeoutMs: 5 * 60_000,
   killGraceMs: 5_000,
   maxOutputBytes: 1024 * 1024,
+  orphanWaitMs: 30_000,
   /** A hook's report must fit in the instance's `launch_bindings` beside the operator's input. */
   maxReportBytes: 16 * 1024,
 } as const;
@@ -67,7 +81,8 @@ interface HookRun {
 
 export class ExecOrchestrator implements Orchestrator {
   readonly name = 'exec';
-  private readonly options: Required<Omit<ExecOrchestratorOptions, 'env'>> & { env: Record<string, string> };
+  private readonly options: Required<Omit<ExecOrchestratorOptions, 'env' | 'stateDir' | 'orphanWaitMs'>> & { env: Record<string, string> };
+  private readonly locks: HookLocks | undefined;
 
   constructor(options: ExecOrchestratorOptions) {
     if (options.argv.length === 0 || options.argv[0] === '') throw new OrchestratorError('The exec orchestrator needs a command to run.');
@@ -80,6 +95,25 @@ export class ExecOrchestrator implements Orchestrator {
       maxOutputBytes: options.maxOutputBytes ?? EXEC_DEFAULTS.maxOutputBytes,
       env: hookEnvironment(options.env ?? process.env),
     };
+    this.locks =
+      options.stateDir === undefined
+        ? undefined
+        : new HookLocks({
+            dir: options.stateDir,
+            log: options.log,
+            waitMs: options.orphanWaitMs ?? EXEC_DEFAULTS.orphanWaitMs,
+            hookTimeoutMs: this.options.timeoutMs,
+            killGraceMs: this.options.killGraceMs,
+          });
+  }
+
+  /**
+   * Looks for hooks an earlier run of the agent left running and starts waiting for (or ending)
+   * them in the background; actions on their instances wait until that is done. Resolves once
+   * the state folder has been read. Runs by itself before the first deploy or remove if not called.
+   */
+  async recover(): Promise<void> {
+    await this.locks?.recover();
   }
 
   async list(signal?: AbortSignal): Promise<Workload[] | undefined> {
@@ -145,8 +179,22 @@ export class ExecOrchestrator implements Orchestrator {
     if (run.stdoutOverflow) throw new OrchestratorError(`The exec hook printed more than ${this.options.maxOutputBytes} bytes while it tried to ${what}.`);
   }
 
-  /** Runs the hook once; resolves with how it ended (rejects only when it cannot be started or is aborted). */
-  private run(action: ExecAction, instanceId: string | undefined, deployment: Deployment | undefined, signal?: AbortSignal): Promise<HookRun> {
+  /**
+   * Runs the hook once; resolves with how it ended (rejects only when it cannot be started, is
+   * aborted, or an earlier agent's hook for the instance could not be ended). A deploy or a
+   * remove holds the instance's lock until its hook has exited; a listing runs beside anything.
+   */
+  private async run(action: ExecAction, instanceId: string | undefined, deployment: Deployment | undefined, signal?: AbortSignal): Promise<HookRun> {
+    const lock = instanceId !== undefined && this.locks ? await this.locks.acquire(instanceId, action, signal) : undefined;
+    try {
+      return await this.spawnHook(action, instanceId, deployment, signal, lock);
+    } finally {
+      // Before the run settles, so the instance's next action never finds this run's lock.
+      await lock?.release();
+    }
+  }
+
+  private spawnHook(action: ExecAction, instanceId: string | undefined, deployment: Deployment | undefined, signal: AbortSignal | undefined, lock: HeldLock | undefined): Promise<HookRun> {
     const { argv, timeoutMs, killGraceMs, maxOutputBytes, platformId } = this.options;
     const [command, ...args] = argv as [string, ...string[]];
     const stdin = JSON.stringify({ action, instance_id: instanceId ?? null, platform_id: platformId, ...(deployment ? { deployment: deploymentForHook(deployment) } : {}) });
@@ -163,6 +211,7 @@ export class ExecOrchestrator implements Orchestrator {
       let timedOut = false;
       let settled = false;
       let graceTimer: NodeJS.Timeout | undefined;
+      let failure: Error | undefined;
 
       const killGroup = (sig: NodeJS.Signals) => {
         try {
@@ -176,6 +225,16 @@ export class ExecOrchestrator implements Orchestrator {
         graceTimer = setTimeout(() => killGroup('SIGKILL'), killGraceMs);
         graceTimer.unref();
       };
+      if (lock && child.pid !== undefined) {
+        try {
+          // In the same turn as the spawn: an agent killed from here on leaves a lock naming the hook.
+          lock.started(child.pid);
+        } catch (error) {
+          // A hook nobody could find after a crash must not run: stopped before it does anything.
+          failure = new OrchestratorError(`The exec hook was stopped: its run could not be recorded in the agent's state folder (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+          killGroup('SIGKILL');
+        }
+      }
       const timer = setTimeout(() => {
         timedOut = true;
         stop();
@@ -192,6 +251,7 @@ export class ExecOrchestrator implements Orchestrator {
         child.stdout.destroy();
         child.stderr.destroy();
         if (signal?.aborted) return reject(signal.reason);
+        if (failure) return reject(failure);
         resolve({ code, signal: exitSignal, stdout: Buffer.concat(stdout).toString('utf8'), stdoutOverflow, stderrTail, timedOut });
       };
 

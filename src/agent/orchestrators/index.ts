@@ -19,6 +19,14 @@ export interface OrchestratorOptions {
   dockerHost?: string;
   /** For `exec`: how long one run of the hook may take. */
   execTimeoutMs?: number;
+  /**
+   * For `exec`: the agent's state folder (see agent-state.ts), where running hooks hold their
+   * instance's lock, so that a restarted agent never runs a hook beside one its crashed
+   * predecessor left running.
+   */
+  stateDir?: string;
+  /** For `exec`: how long such a left-over hook may go on before it is ended (the grace period). */
+  orphanWaitMs?: number;
   /** For `docker`: gives up connecting when aborted. */
   signal?: AbortSignal;
 }
@@ -38,7 +46,17 @@ export async function createOrchestrator(kind: OrchestratorKind, options: Orches
         throw new InvalidArgumentError('--exec', 'The exec orchestrator needs a command: add --exec /path/to/hook (and its arguments).');
       }
       const { ExecOrchestrator } = await import('./exec.js');
-      return new ExecOrchestrator({ argv, platformId: options.platformId, log: options.log, ...(options.execTimeoutMs === undefined ? {} : { timeoutMs: options.execTimeoutMs }) });
+      const orchestrator = new ExecOrchestrator({
+        argv,
+        platformId: options.platformId,
+        log: options.log,
+        ...(options.execTimeoutMs === undefined ? {} : { timeoutMs: options.execTimeoutMs }),
+        ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
+        ...(options.orphanWaitMs === undefined ? {} : { orphanWaitMs: options.orphanWaitMs }),
+      });
+      // At start, not at the first action: what a crashed agent left running is seen to at once.
+      await orchestrator.recover();
+      return orchestrator;
     }
     case 'docker': {
       const { parseDockerHost } = await import('./docker-engine.js');

@@ -61,8 +61,13 @@ export async function listen(ctx: CliContext, flags: Record<string, unknown>, si
     cleanups.push(() => client.close());
     log('agent.signed_in', { platform: platform.id, name: platform.name, auth });
 
+    // One agent per platform on this host; its state folder outlives a crash (agent-state.ts).
+    const [{ openAgentState }, { configDir }] = await Promise.all([import('../../../agent/agent-state.js'), import('../../../auth/paths.js')]);
+    const state = await openAgentState(configDir(ctx.io.env), platform.id);
+    cleanups.push(() => state.release());
+
     const { createOrchestrator } = await import('../../../agent/orchestrators/index.js');
-    const orchestrator = await createOrchestrator(settings.kind, { log, exec: settings.exec, dockerHost: settings.dockerHost, platformId: platform.id });
+    const orchestrator = await createOrchestrator(settings.kind, { log, exec: settings.exec, dockerHost: settings.dockerHost, platformId: platform.id, stateDir: state.dir, orphanWaitMs: settings.graceMs });
 
     const { Agent } = await import('../../../agent/agent.js');
     const agent = new Agent({ client, platform, orchestrator, log, concurrency: settings.concurrency });
