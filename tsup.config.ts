@@ -13,7 +13,9 @@ export default defineConfig([
   },
   {
     // The CLI and the Marketplace Service: ESM only, split so each command loads on demand.
-    entry: { 'cli/main': 'src/cli/main.ts', 'server/index': 'src/server/index.ts' },
+    // The embedded database's worker thread is an entry of its own: dist/pglite-worker.js,
+    // beside the chunk that starts it (src/server/db/pglite.ts looks for it there).
+    entry: { 'cli/main': 'src/cli/main.ts', 'server/index': 'src/server/index.ts', 'pglite-worker': 'src/server/db/pglite-worker.mjs' },
     format: ['esm'],
     dts: { entry: { 'server/index': 'src/server/index.ts' } },
     target: 'node20',

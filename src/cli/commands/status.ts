@@ -11,7 +11,7 @@ export async function status(ctx: CliContext): Promise<void> {
     marketplace: client.baseUrl,
     health: answer.message,
     'server time': answer.product?.datetime,
-    'database time': answer.database?.datetime,
+    'database time': answer.database?.datetime ?? 'no answer (see health)',
     'signed in as': user ? `${user.name} (${user.id})` : 'nobody: anonymous (run "hsp login" or set HSP_TOKEN)',
     ...(user ? { provider: answer.identity?.provider?.name ?? 'marketplace token', permissions: granted(answer.permissions ?? {}).join(', ') || 'none' } : {}),
   };

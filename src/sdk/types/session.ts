@@ -18,7 +18,8 @@ export interface Status {
   message: string;
   /** The application server's clock (Release 1 servers say `service`; the SDK renames it). */
   product: StatusTimestamp;
-  database: StatusTimestamp;
+  /** The database's clock; `datetime` is `null` on hsp serve when the database was too busy to answer at once (see `message`). */
+  database: { datetime: string | null };
   /** When signed in: the token's database row; `encoded` echoes the token (not a refresh). */
   jwt?: { id: string; encoded?: string };
   /** When signed in. */

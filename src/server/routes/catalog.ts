@@ -2,13 +2,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can } from '../auth/permissions.js';
 import type { ServerContext } from '../context.js';
-import { badRequest, denied, notFound } from '../errors.js';
+import { badRequest, denied, invalid, notFound } from '../errors.js';
 import { sendAttachment } from '../resources/attachments.js';
 import type { ResourceDefinition, Row } from '../resources/definition.js';
 import { registerMultipart } from '../uploads.js';
-import { listRecords, loadRecord, render, type Sql } from './crud.js';
+import { listRecords, loadRecord, render } from './crud.js';
 
 const SIZES = ['large', 'medium', 'small'];
+/** Longest search text, in characters: a long product name and then some. */
+const MAX_SEARCH_LENGTH = 200;
 /** Enough for any real query; bounds the SQL a search builds. */
 const MAX_SEARCH_WORDS = 20;
 
@@ -61,6 +63,9 @@ export async function registerCatalogRoutes(app: FastifyInstance, context: Serve
  * `POST /products/search`: `text` (each word must begin a word of the name or description,
  * case-insensitively), `mime_type`, the index's filters and paging; from the body or the query.
  * Best matches first: more words found in the name, then by name.
+ *
+ * Matching is literal: no user text ever becomes a pattern (each word once became a regular
+ * expression, and one of 40,000 letters held the whole server). See `wordsFound`.
  */
 async function search(context: ServerContext, products: ResourceDefinition, req: FastifyRequest, reply: FastifyReply) {
   const body = req.body ?? {};
@@ -68,21 +73,44 @@ async function search(context: ServerContext, products: ResourceDefinition, req:
   // JSON numbers and booleans read like their query-string forms.
   const fromBody = Object.entries(body).map(([key, value]) => [key, typeof value === 'number' || typeof value === 'boolean' ? String(value) : value]);
   const query = { ...(req.query as Record<string, unknown>), ...Object.fromEntries(fromBody) } as Record<string, unknown>;
-  if (query.text !== undefined && query.text !== null && typeof query.text !== 'string') throw badRequest('The text parameter must be a string.');
-  // Words as PostgreSQL's text search sees them: runs of letters and digits, so nothing needs escaping below.
-  const words = typeof query.text === 'string' ? (query.text.match(/[\p{L}\p{N}]+/gu) ?? []) : [];
-  if (words.length > MAX_SEARCH_WORDS) throw badRequest(`Search for at most ${MAX_SEARCH_WORDS} words at a time.`);
-  const startOfWord = (word: string, sql: Sql) => sql.add(`\\m${word}`);
+  const words = searchWords(query.text);
   return listRecords(context, products, req, reply, {
     query,
-    where: (sql) =>
-      words.map((word) => {
-        const pattern = startOfWord(word, sql);
-        return `(r.name ~* ${pattern} OR coalesce(r.description, '') ~* ${pattern})`;
-      }),
-    defaultOrder: (sql) =>
-      words.length ? `(${words.map((word) => `(r.name ~* ${startOfWord(word, sql)})::int`).join(' + ')}) DESC, r.name ASC` : 'r.name ASC',
+    where: (sql) => (words.length ? [`${wordsFound(`r.name || ' ' || coalesce(r.description, '')`, `${sql.add(words)}::text[]`)} = ${words.length}`] : []),
+    defaultOrder: (sql) => (words.length ? `${wordsFound('r.name', `${sql.add(words)}::text[]`)} DESC, r.name ASC` : 'r.name ASC'),
   });
+}
+
+/** The words of a search text: runs of letters and digits, so punctuation is never a pattern. */
+function searchWords(text: unknown): string[] {
+  if (text === undefined || text === null) return [];
+  if (typeof text !== 'string') throw invalid('text', 'must be a string');
+  // Characters, not UTF-16 units: counted only when the cheap bounds do not decide.
+  if (text.length > MAX_SEARCH_LENGTH && (text.length > 2 * MAX_SEARCH_LENGTH || [...text].length > MAX_SEARCH_LENGTH)) {
+    throw invalid('text', `is too long (at most ${MAX_SEARCH_LENGTH} characters)`);
+  }
+  const words = text.match(/[\p{L}\p{N}]+/gu) ?? [];
+  if (words.length > MAX_SEARCH_WORDS) throw invalid('text', `has too many words (at most ${MAX_SEARCH_WORDS})`);
+  return words;
+}
+
+/**
+ * SQL: how many of `words` (a text[]) begin a word of `text`, case-insensitively, as
+ * PostgreSQL's `\m` did (a word starts after anything but a letter, digit or `_`).
+ *
+ * The words are only compared, never read as patterns: `strpos` finds a word, and
+ * `string_to_array` cuts the text at each place it occurs; the piece before each place then
+ * says whether the word begins a word there (its last character is not part of a word: the
+ * one regular expression, a constant, asks that of a single character). The text is lowered
+ * once per row; the usual case (after a space) needs two `strpos` and no cutting. The `_`
+ * appended makes the piece after the last place never count, and cannot be part of a word.
+ */
+function wordsFound(text: string, words: string): string {
+  return `(SELECT count(*) FROM (SELECT ' ' || lower(${text}) AS text OFFSET 0) AS t, unnest(${words}) AS w(word) WHERE CASE
+    WHEN strpos(t.text, lower(w.word)) = 0 THEN false
+    WHEN strpos(t.text, ' ' || lower(w.word)) > 0 THEN true
+    ELSE EXISTS (SELECT 1 FROM unnest(string_to_array(t.text || '_', lower(w.word))) AS before(piece) WHERE right(before.piece, 1) ~ '[^[:alnum:]_]')
+  END)`;
 }
 
 function checkSize(req: FastifyRequest, what: string): void {
