@@ -7,15 +7,17 @@
  *   running hooks for a crashed agent's leftovers);
  * - `<instance-id>.lock`: a hook running for that instance (see hook-locks.ts).
  *
- * A lock names its process by PID and start (process-identity.ts), so a crashed agent's lock
- * never blocks the next one, even once the PID is reused.
+ * A lock names its process by PID and start (../process-identity.ts), so a crashed agent's lock
+ * never blocks the next one, even once the PID is reused. The agent lock is created and taken
+ * over as the server's data-folder lock is (../lock-file.ts): of two agents started at once
+ * after a crash, one runs.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, link, lstat, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { newLockToken, releaseLock, sweepLockLeftovers, takeLock, type LockRules } from '../lock-file.js';
+import { processIdentity, recordedProcessRuns } from '../process-identity.js';
 import { agentsDir } from './identity.js';
 import { isUuid } from './deployment.js';
-import { isSameProcess, processIdentity } from './process-identity.js';
 
 /** A state folder that cannot be used, or a platform another agent already serves: one sentence. */
 export class AgentStateError extends Error {
@@ -34,6 +36,8 @@ interface AgentLockRecord {
   process: string | null;
   platform: string;
   started_at: string;
+  /** This start's own mark (../lock-file.ts); absent from the locks of agents before it was added. */
+  token?: string;
 }
 
 export function agentStateDir(configDir: string, platformId: string): string {
@@ -46,46 +50,24 @@ export async function openAgentState(configDir: string, platformId: string): Pro
   const dir = agentStateDir(configDir, platformId);
   await privateFolder(dir);
   const lock = join(dir, 'agent.lock');
-  const record: AgentLockRecord = { pid: process.pid, process: processIdentity(process.pid) ?? null, platform: platformId.toLowerCase(), started_at: new Date().toISOString() };
-  // Written whole under a private name, then linked into place: link fails if the lock exists,
-  // and a lock that exists is never seen half-written by another agent starting at that moment.
-  const written = join(dir, `.agent.lock.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const record = { pid: process.pid, process: processIdentity(process.pid) ?? null, platform: platformId.toLowerCase(), started_at: new Date().toISOString(), token: newLockToken() };
+  let holder: AgentLockRecord | undefined;
   try {
-    const handle = await open(written, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(record)}\n`, 'utf8');
-    } finally {
-      await handle.close();
-    }
+    holder = await takeLock(lock, record, LOCK_RULES);
   } catch (error) {
-    throw stateProblem(error, written);
+    throw stateProblem(error, lock);
   }
-  try {
-    // Twice at most: once over a lock a dead agent left behind.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await link(written, lock);
-        break;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw stateProblem(error, lock);
-      }
-      const holder = await readLock(lock);
-      if (holder && holderRuns(holder)) {
-        throw new AgentStateError(
-          `Another agent (process ${holder.pid}, running since ${holder.started_at}) already serves platform ${platformId.toLowerCase()} on this host; stop it before starting this one.`,
-        );
-      }
-      await unlink(lock).catch(() => undefined);
-    }
-  } finally {
-    await unlink(written).catch(() => undefined);
+  if (holder) {
+    throw new AgentStateError(
+      `Another agent (process ${holder.pid}, running since ${holder.started_at}) already serves platform ${platformId.toLowerCase()} on this host; stop it before starting this one.`,
+    );
   }
+  // Files left by agents that died while taking the lock: nobody else will remove them.
+  await sweepLockLeftovers(lock, LOCK_RULES);
   return {
     dir,
-    release: async () => {
-      const holder = await readLock(lock);
-      if (holder?.pid === process.pid) await unlink(lock).catch(() => undefined);
-    },
+    // Only while it is still this start's (never another agent's, after a takeover).
+    release: () => releaseLock(lock, record.token, parseLock),
   };
 }
 
@@ -110,23 +92,20 @@ export async function privateFolder(dir: string): Promise<void> {
   }
 }
 
-function holderRuns(holder: AgentLockRecord): boolean {
-  if (holder.process) return isSameProcess(holder.pid, holder.process);
-  // Recorded where identities cannot be read: the PID is all there is.
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** The lock's holder is the agent it names, while that process runs; a lock it cannot parse (a crash mid-write) names nobody. */
+const LOCK_RULES: LockRules<AgentLockRecord> = { parse: parseLock, isAlive: (holder) => recordedProcessRuns(holder.pid, holder.process) };
 
-/** The lock's record, or undefined when it is gone or unreadable (a crash mid-write): stale either way. */
-async function readLock(path: string): Promise<AgentLockRecord | undefined> {
+function parseLock(text: string): AgentLockRecord | undefined {
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as Partial<AgentLockRecord>;
+    const parsed = JSON.parse(text) as Partial<AgentLockRecord>;
     if (!Number.isSafeInteger(parsed.pid) || (parsed.pid as number) <= 0) return undefined;
-    return { pid: parsed.pid as number, process: typeof parsed.process === 'string' ? parsed.process : null, platform: String(parsed.platform ?? ''), started_at: String(parsed.started_at ?? 'an unknown time') };
+    return {
+      pid: parsed.pid as number,
+      process: typeof parsed.process === 'string' ? parsed.process : null,
+      platform: String(parsed.platform ?? ''),
+      started_at: String(parsed.started_at ?? 'an unknown time'),
+      token: typeof parsed.token === 'string' ? parsed.token : undefined,
+    };
   } catch {
     return undefined;
   }

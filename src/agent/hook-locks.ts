@@ -1,6 +1,6 @@
 /**
  * One lock file per instance whose hook runs, in the agent's state folder (agent-state.ts):
- * `<instance-id>.lock`, naming the hook's process by PID and start (process-identity.ts).
+ * `<instance-id>.lock`, naming the hook's process by PID and start (../process-identity.ts).
  *
  * Within one agent the KeyedQueue already runs one action per instance at a time. The locks
  * carry that across the agent's own death: a hook runs in its own process group and outlives
@@ -25,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import { isUuid } from './deployment.js';
 import type { AgentLog } from './orchestrator.js';
 import { OrchestratorError } from './orchestrators/orchestrator-error.js';
-import { isSameProcess, processIdentity } from './process-identity.js';
+import { isSameProcess, processIdentity } from '../process-identity.js';
 
 export interface HookLocksOptions {
   /** The agent's state folder (0700, made by `openAgentState`). */
@@ -49,7 +49,7 @@ export interface HookLockRecord {
   run: string;
   /** The hook's PID (its process group's id too); null until it has been spawned. */
   pid: number | null;
-  /** Its identity (see process-identity.ts); null where it cannot be read. */
+  /** Its identity (see ../process-identity.ts); null where it cannot be read. */
   process: string | null;
   started_at: string;
   /** The agent that started it, for whoever reads the file. */

@@ -10,17 +10,20 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { mintAdministratorToken, recoverAdministratorToken, renewStoredAdminToken, type RecoveredToken, type TokenTarget } from './admin-token.js';
 import { buildApp } from './app.js';
 import { CableServer, type CableServerOptions } from './cable/server.js';
 import { verifyProviderToken } from './auth/identity-providers.js';
 import { issueToken } from './auth/tokens.js';
 import type { ServerConfig, ServerContext } from './context.js';
-import type { Database } from './db/database.js';
+import { openDataFolder } from './data-folder.js';
+import { DEFAULT_QUERY_TIMEOUT_MS, type Database } from './db/database.js';
 import { migrate, SCHEMA_VERSION } from './db/migrate.js';
 import { migrations } from './db/schema.js';
 import { definitions } from './resources/index.js';
 import { ResourceRegistry } from './resources/registry.js';
 import { seed } from './seed.js';
+import { serveTokenRequests } from './token-socket.js';
 import { cacheDir } from './paths.js';
 
 export interface MarketplaceServerOptions {
@@ -48,6 +51,8 @@ export interface MarketplaceServer {
   adminTokenFile?: string;
   /** The administrator token minted on first start. */
   adminToken?: string;
+  /** Set when this start replaced a stored token that no longer worked: why ("had been revoked"). */
+  adminTokenRenewed?: string;
   db: Database;
   app: FastifyInstance;
   context: ServerContext;
@@ -58,10 +63,16 @@ export const DEFAULT_CONFIG: ServerConfig = {
   bodyLimit: 1024 * 1024,
   uploadLimit: 50 * 1024 * 1024,
   tokenTtlSeconds: 24 * 60 * 60,
+  queryTimeoutMs: DEFAULT_QUERY_TIMEOUT_MS,
 };
 
 export async function createMarketplaceServer(options: MarketplaceServerOptions = {}): Promise<MarketplaceServer> {
-  const db = await openDatabase(options);
+  // One server per data folder, and the folder private to its owner (./data-folder.ts).
+  const folder = options.dataDir && !options.memory ? await openDataFolder(options.dataDir) : undefined;
+  const db = await openDatabase(options).catch(async (error: unknown) => {
+    await folder?.close();
+    throw error;
+  });
   let scratchDir: string | undefined;
   try {
     await migrate(db);
@@ -88,11 +99,18 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
       adminTokenFile = join(dir, 'admin.token');
       await writeFile(adminTokenFile, `${adminToken}\n`, { mode: 0o600 });
     }
+    // The owner's way back in after `hsp logout` (./admin-token.ts): a token that stopped working is replaced.
+    const renewed = !seeded.administratorId && folder ? await renewStoredAdminToken(db, secret, folder.dir) : undefined;
+    if (renewed) [adminToken, adminTokenFile] = [renewed.token, renewed.file];
+    // What the database wrote at start with a library caller's umask (`hsp serve` sets 077).
+    await folder?.makePrivate();
+    const tokenRequests = folder ? await serveTokenRequests(folder.dir, () => mintAdministratorToken(db, secret)) : undefined;
 
     return {
       url,
       adminToken,
       adminTokenFile,
+      adminTokenRenewed: renewed?.problem,
       db,
       app,
       context,
@@ -103,53 +121,67 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
         // answer. Sweeping until closed lets every request finish and no connection linger.
         const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
         try {
+          await tokenRequests?.close();
           await app.close();
         } finally {
           clearInterval(sweep);
         }
         await db.close();
+        await folder?.close();
         if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await db.close().catch(() => {});
+    await folder?.close();
     if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
     throw error;
   }
 }
 
+/**
+ * A fresh administrator token for a marketplace's data folder (minted by the server that runs
+ * on it, or under its lock) or PostgreSQL database: `hsp serve token`. See ./admin-token.ts.
+ */
+export function issueAdministratorToken(target: TokenTarget): Promise<RecoveredToken> {
+  return recoverAdministratorToken(target, (where) => openDatabase(where));
+}
+
 async function openDatabase(options: MarketplaceServerOptions): Promise<Database> {
+  // Every query's time limit: PostgreSQL's statement_timeout, or the embedded database's own.
+  const queryTimeoutMs = options.config?.queryTimeoutMs ?? DEFAULT_CONFIG.queryTimeoutMs;
   if (options.databaseUrl) {
     const { openPostgres } = await import('./db/postgres.js');
-    return openPostgres(options.databaseUrl);
+    return openPostgres(options.databaseUrl, { queryTimeoutMs });
   }
   const { openPGlite } = await import('./db/pglite.js');
   if (options.dataDir && !options.memory) {
     await mkdir(options.dataDir, { recursive: true });
     const pgdata = join(options.dataDir, 'pgdata');
-    if (await exists(join(pgdata, 'PG_VERSION'))) return openPGlite({ dataDir: pgdata });
+    if (await exists(join(pgdata, 'PG_VERSION'))) return openPGlite({ dataDir: pgdata, queryTimeoutMs });
     // A new data directory starts as a copy of the migrated snapshot: initdb takes seconds.
     const snapshot = (await readBuiltSnapshot()) ?? (await readCachedSnapshot());
     if (snapshot) {
       try {
-        return await openPGlite({ dataDir: pgdata, snapshot });
+        return await openPGlite({ dataDir: pgdata, snapshot, queryTimeoutMs });
       } catch {
         await rm(pgdata, { recursive: true, force: true }); // half-unpacked: start over below
       }
     }
-    return openPGlite({ dataDir: pgdata });
+    return openPGlite({ dataDir: pgdata, queryTimeoutMs });
   }
-  // In memory: start from a migrated, empty database, the one shipped in dist/ or a cached one.
+  // "In memory" (a private temporary directory, see db/pglite.ts): start from a migrated, empty
+  // database, the one shipped in dist/ or a cached one.
   for (const read of [readBuiltSnapshot, readCachedSnapshot]) {
     const snapshot = await read();
     if (!snapshot) continue;
     try {
-      return await openPGlite({ snapshot });
+      return await openPGlite({ snapshot, queryTimeoutMs });
     } catch {
       // A damaged or foreign snapshot: try the next, or make a new one.
     }
   }
-  const { db } = await makeSnapshot();
+  const { db } = await makeSnapshot(queryTimeoutMs);
   return db;
 }
 
@@ -158,9 +190,9 @@ async function openDatabase(options: MarketplaceServerOptions): Promise<Database
  * next in-memory start skips initdb and migrations. Resolves to the (open) database and the
  * snapshot.
  */
-async function makeSnapshot(): Promise<{ db: Database; snapshot: Blob }> {
+async function makeSnapshot(queryTimeoutMs?: number): Promise<{ db: Database; snapshot: Blob }> {
   const { openPGlite, writeSnapshot } = await import('./db/pglite.js');
-  const db = await openPGlite();
+  const db = await openPGlite({ queryTimeoutMs });
   try {
     await migrate(db);
     const snapshot = await db.snapshot();

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Platform } from '../../../src/index.js';
-import { processIdentity } from '../../../src/agent/process-identity.js';
+import { processIdentity } from '../../../src/process-identity.js';
 import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
 import { deployableBuild, LogRecorder, type Catalogue } from './harness.js';
 

@@ -4,12 +4,13 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { agentStateDir, openAgentState } from '../../../src/agent/agent-state.js';
-import { processIdentity } from '../../../src/agent/process-identity.js';
+import { processIdentity } from '../../../src/process-identity.js';
+import { deadPid } from '../../helpers/processes.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hsp-agent-state-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -87,7 +88,26 @@ describe.skipIf(process.platform === 'win32')('the agent state folder', () => {
     const state = await openAgentState(config, platform);
     await state.release();
     writeFileSync(join(dir, 'agent.lock'), '{"pid": 12');
+    // Old enough not to be one being written right now (on a file system without hard links).
+    utimesSync(join(dir, 'agent.lock'), new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     await (await openAgentState(config, platform)).release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('of five agents started at once over the lock of a crashed one, exactly one runs, and it leaves nothing behind', async () => {
+    const config = freshConfig();
+    const platform = randomUUID();
+    const dir = agentStateDir(config, platform);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, 'agent.lock'), JSON.stringify({ pid: await deadPid(), process: 'linux:another-boot:1', platform, started_at: 'then', token: 'ab'.repeat(16) }));
+    const starts = await Promise.allSettled([1, 2, 3, 4, 5].map(() => openAgentState(config, platform)));
+    const running = starts.filter((start) => start.status === 'fulfilled');
+    const refused = starts.filter((start): start is PromiseRejectedResult => start.status === 'rejected');
+    expect(running).toHaveLength(1);
+    for (const refusal of refused) expect(String(refusal.reason)).toMatch(new RegExp(`Another agent \\(process ${process.pid}, running since \\S+\\) already serves platform ${platform}`));
+    await running[0]!.value.release();
+    // No claims, no staging files, no lock.
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('refuses, in one sentence, what cannot be its folder', async () => {

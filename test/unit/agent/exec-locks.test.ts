@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { toDeployment } from '../../../src/agent/deployment.js';
 import { ExecOrchestrator } from '../../../src/agent/orchestrators/exec.js';
-import { processIdentity } from '../../../src/agent/process-identity.js';
+import { processIdentity } from '../../../src/process-identity.js';
 import { records } from './orchestrator-fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hsp-exec-locks-'));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { HookLocks, type HookLockRecord } from '../../../src/agent/hook-locks.js';
-import { processIdentity } from '../../../src/agent/process-identity.js';
+import { processIdentity } from '../../../src/process-identity.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hsp-hook-locks-'));
 const started: number[] = [];
