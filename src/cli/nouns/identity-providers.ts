@@ -38,7 +38,7 @@ export const identityProviders: NounSpec<IdentityProvider & { id: string }> = {
         recordAction<IdentityProvider>(
           {
             name,
-            description: enabled ? 'Let users sign in with this provider' : 'Stop sign-ins with this provider (existing tokens stay valid)',
+            description: enabled ? 'Let users sign in with this provider again' : 'Stop sign-ins with this provider (its tokens, and sessions begun with it, stop working)',
             lookup: identityProviders,
             examples: [`hsp identity-providers ${name} Keycloak`],
             act: (client, id) => (enabled ? client.identityProviders.enable(id) : client.identityProviders.disable(id)),

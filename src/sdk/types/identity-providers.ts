@@ -43,6 +43,8 @@ export interface IdentityProviderCreateParams extends ClientId {
   alternate_client_id?: string | null;
   /** Space- or comma-separated, e.g. `openid email profile`. */
   scopes?: string;
+  /** `null` registers the provider disabled; hsp serve enables a new provider unless told so. */
+  enabled_at?: string | null;
 }
 
 export type IdentityProviderUpdateParams = Partial<Omit<IdentityProviderCreateParams, 'id'>>;

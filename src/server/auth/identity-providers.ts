@@ -9,7 +9,7 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, t
 import type { Database, Queryable } from '../db/database.js';
 import { HttpError } from '../errors.js';
 import { callerFor, type Caller } from './caller.js';
-import { userForClaims } from './provider-users.js';
+import { disabledProvider, isEnabled, userForClaims } from './provider-users.js';
 
 export interface IdentityProvider {
   id: string;
@@ -165,6 +165,8 @@ export async function verifyProviderToken(db: Database, token: string, issuer: s
   const directory = providerDirectory(db);
   const provider = await directory.byIssuer(issuer);
   if (!provider) return undefined;
+  // Before anything is fetched from it: a disabled provider is not even asked for its keys.
+  if (!isEnabled(provider)) throw disabledProvider(401, provider);
   try {
     const claims = await directory.verify(provider, token);
     const { userId, identityId } = await userForClaims(db, provider, claims, { refresh: false });

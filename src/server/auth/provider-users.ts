@@ -1,11 +1,13 @@
 /**
  * The marketplace user behind a provider's claims: the identity `(provider, sub)` and its user,
- * created together on first sight (with the default roles), as the reference server does.
+ * created together on first sight (with the default roles), as the reference server does; and
+ * whether a provider signs anyone in at all.
  */
 import type { JWTPayload } from 'jose';
 import { asPgError, PG, type Database } from '../db/database.js';
 import { HttpError } from '../errors.js';
 import { appointDefaultRoles } from '../seed.js';
+import type { IdentityProvider } from './identity-providers.js';
 
 export interface SignedInUser {
   userId: string;
@@ -13,10 +15,32 @@ export interface SignedInUser {
 }
 
 /**
+ * A provider is disabled while its `enabled_at` is null (after `disable`, or created so): it
+ * then signs nobody in. Its tokens are refused, it makes no
+ * users, no browser login starts with it, and sessions begun with it end. Checked on every
+ * request against the stored row, so disabling takes effect at once.
+ */
+export function isEnabled(provider: Pick<IdentityProvider, 'enabled_at'>): boolean {
+  return provider.enabled_at !== null && provider.enabled_at !== undefined;
+}
+
+/** The sentence for anything a disabled provider would have done. */
+export function disabledProvider(status: number, provider: Pick<IdentityProvider, 'name'>): HttpError {
+  return new HttpError(status, `The identity provider "${provider.name}" is disabled; sign in with another one, or ask an administrator to enable it.`);
+}
+
+/**
  * `refresh` updates the identity's stored claims (email, locale, the claims themselves) from
  * these; the browser login does, bearer requests do not (a write per request is not worth it).
  */
-export async function userForClaims(db: Database, provider: { id: string }, claims: JWTPayload, options: { refresh: boolean }): Promise<SignedInUser> {
+export async function userForClaims(
+  db: Database,
+  provider: Pick<IdentityProvider, 'id' | 'name' | 'enabled_at'>,
+  claims: JWTPayload,
+  options: { refresh: boolean },
+): Promise<SignedInUser> {
+  // Every sign-in comes through here: a disabled provider neither signs in nor makes users.
+  if (!isEnabled(provider)) throw disabledProvider(401, provider);
   const sub = typeof claims.sub === 'string' ? claims.sub : '';
   if (!sub) throw new HttpError(401, 'The token names no subject ("sub").');
   const found = await findIdentity(db, provider.id, sub);

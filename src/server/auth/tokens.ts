@@ -37,7 +37,10 @@ export type TokenCheck =
   | { ok: true; tokenId: string; userId: string; identityId?: string }
   | { ok: false; reason: string };
 
-/** Verifies signature, expiry and the backing row (so revoked tokens fail). */
+/**
+ * Verifies signature, expiry and the backing row (so revoked tokens fail), and that the
+ * identity provider the user signed in with, if any, is still enabled.
+ */
 export async function verifyToken(db: Queryable, secret: Uint8Array, token: string): Promise<TokenCheck> {
   let id: unknown;
   try {
@@ -48,13 +51,19 @@ export async function verifyToken(db: Queryable, secret: Uint8Array, token: stri
     return { ok: false, reason: 'The token is not valid for this marketplace.' };
   }
   if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return { ok: false, reason: 'The token is not valid for this marketplace.' };
-  const { rows } = await db.query<{ user_id: string; identity_id: string | null; expires_at: Date }>(
-    'SELECT user_id, identity_id, expires_at FROM json_web_tokens WHERE id = $1',
+  const { rows } = await db.query<{ user_id: string; identity_id: string | null; expires_at: Date; provider: string | null; provider_enabled: boolean | null }>(
+    `SELECT t.user_id, t.identity_id, t.expires_at, p.name AS provider, p.enabled_at IS NOT NULL AS provider_enabled
+       FROM json_web_tokens t LEFT JOIN identities i ON i.id = t.identity_id LEFT JOIN identity_providers p ON p.id = i.identity_provider_id
+      WHERE t.id = $1`,
     [id],
   );
   const row = rows[0];
   if (!row) return { ok: false, reason: 'The token has been revoked; sign in again.' };
   if (new Date(row.expires_at).getTime() <= Date.now()) return { ok: false, reason: 'The token has expired; sign in again.' };
+  // A session begun with a provider ends when the provider is disabled.
+  if (row.provider !== null && row.provider_enabled === false) {
+    return { ok: false, reason: `The identity provider "${row.provider}" you signed in with is disabled; sign in with another one.` };
+  }
   return { ok: true, tokenId: id, userId: row.user_id, identityId: row.identity_id ?? undefined };
 }
 

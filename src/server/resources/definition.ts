@@ -21,6 +21,12 @@ export interface Field {
   enum?: readonly string[];
   /** Smallest allowed integer. */
   min?: number;
+  /**
+   * Longest accepted value: characters of text, or of the JSON text of a JSON field. Defaults
+   * (values.ts `DEFAULT_MAX_LENGTH`) keep short text within what a unique index can hold; long
+   * prose (descriptions, release notes) and keys declare more.
+   */
+  maxLength?: number;
   /** May be used as `?sort=`. */
   sortable?: boolean;
   /** May be used as `?field=` (default: yes for text, uuid, integer and boolean). */
@@ -29,6 +35,12 @@ export interface Field {
   listFilter?: boolean;
   /** JSON fields: also accept a JSON-encoded string (what the reference server's clients send). */
   acceptsJsonString?: boolean;
+  /**
+   * Curation (`published_at`, `visible_at`, `validated_at`): setting it on create, or changing
+   * it on update, needs this role permission, whatever else the caller may do to the record
+   * (an owner or an Editor may edit a product, but not publish it). A 403 names the field.
+   */
+  permission?: { noun: string; verb: Verb };
 }
 
 export type Row = Record<string, unknown>;
@@ -98,7 +110,11 @@ export interface ResourceDefinition {
   owners?: readonly Ownership[];
   /** Other RBAC nouns whose `read` also grants reading these rows (`products` for all below a product). */
   readNouns?: readonly string[];
-  /** A column defaulted to the caller's id on create (the owner of products and platforms). */
+  /**
+   * The column naming the user who owns the row (products and platforms): defaulted to the
+   * caller's id on create. Owning is never handed out: an owner other than the caller on
+   * create, or a new owner on update, needs `users.update` (administering users).
+   */
   ownerField?: string;
   /** `url` and `path` end in `.json`, as the reference server renders some resources. */
   jsonSuffix?: boolean;
@@ -117,6 +133,12 @@ export interface ResourceDefinition {
   /** Runs in the write transaction after an insert or update (e.g. appointing default roles). */
   afterWrite?: (row: Row, tx: Queryable, action: 'create' | 'update') => Promise<void>;
 }
+
+/**
+ * The specification's curator permission (`products.publish`): publishing a product, setting
+ * when it becomes visible, validating its builds. Owners and Editors edit, curators curate.
+ */
+export const CURATION = { noun: 'products', verb: 'publish' } as const satisfies Field['permission'];
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,7 +1,7 @@
 /** Products (Release 1: "services") and the records embedded in them. */
 import { badRequest } from '../errors.js';
 import { embedImageFields } from './catalog/screenshots.js';
-import { PUBLISHED, type RenderContext, type ResourceDefinition, type Row } from './definition.js';
+import { CURATION, PUBLISHED, type RenderContext, type ResourceDefinition, type Row } from './definition.js';
 
 export const products: ResourceDefinition = {
   name: 'products',
@@ -10,15 +10,15 @@ export const products: ResourceDefinition = {
   path: '/products',
   fields: {
     name: { type: 'text', required: true, sortable: true },
-    description: { type: 'text', sortable: true },
+    description: { type: 'text', sortable: true, maxLength: 100_000 },
     external_id: { type: 'text' },
     locale: { type: 'text' },
     mime_type: { type: 'text', listFilter: true, sortable: true },
     user_id: { type: 'uuid', required: true },
-    uri: { type: 'text' },
-    support_url: { type: 'text' },
-    published_at: { type: 'timestamp', sortable: true },
-    visible_at: { type: 'timestamp', sortable: true },
+    uri: { type: 'text', maxLength: 2048 },
+    support_url: { type: 'text', maxLength: 2048 },
+    published_at: { type: 'timestamp', sortable: true, permission: CURATION },
+    visible_at: { type: 'timestamp', sortable: true, permission: CURATION },
   },
   defaultSort: 'name',
   // `published=true`: public now; `false`: everything else the caller may read.
@@ -33,7 +33,7 @@ export const products: ResourceDefinition = {
   deleteReturns: 'record',
   publicWhere: PUBLISHED('r'),
   ownerExpr: 'r.user_id',
-  // Owners read and edit their product; deleting and publishing need a role.
+  // Owners read and edit their product; deleting and publishing (its curated fields) need a role.
   ownerVerbs: ['read', 'update'],
   ownerField: 'user_id',
   embed: embedLicensesAndScreenshots,

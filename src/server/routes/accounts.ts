@@ -21,7 +21,7 @@ import {
 } from '../auth/browser-login.js';
 import { providerDirectory } from '../auth/identity-providers.js';
 import { can } from '../auth/permissions.js';
-import { userForClaims } from '../auth/provider-users.js';
+import { disabledProvider, isEnabled, userForClaims } from '../auth/provider-users.js';
 import { issueToken, revokeToken } from '../auth/tokens.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, denied, HttpError, notFound } from '../errors.js';
@@ -39,6 +39,7 @@ export function registerAccountRoutes(app: FastifyInstance, context: ServerConte
     if (typeof id !== 'string' || !UUID_PATTERN.test(id)) throw notFound(`No identity provider with id ${JSON.stringify(id ?? null)}.`);
     const provider = await directory.byId(id.toLowerCase());
     if (!provider) throw notFound(`No identity provider with id ${id}.`);
+    if (!isEnabled(provider)) throw disabledProvider(403, provider);
     const clientRedirect = loopbackRedirectUri(redirectUri);
     const discovery = await directory.discover(provider);
     const login: LoginState = { providerId: provider.id, clientRedirect, callback: `${originOf(req)}/sessions`, nonce: newNonce() };
@@ -73,6 +74,8 @@ export function registerAccountRoutes(app: FastifyInstance, context: ServerConte
     const login = await readState(context.secret, query.state);
     const provider = await directory.byId(login.providerId);
     if (!provider) throw badRequest('The identity provider of this sign-in no longer exists.');
+    // Disabled while the user was at the provider: the code is not even redeemed.
+    if (!isEnabled(provider)) throw disabledProvider(403, provider);
     const discovery = await directory.discover(provider);
 
     const tokens = await exchangeCode(discovery, provider, query.code, login, codeVerifier(context.secret, login.nonce));

@@ -9,7 +9,9 @@ import type { Queryable } from '../db/database.js';
 import { badRequest, denied, fromDatabaseError, HttpError, notFound } from '../errors.js';
 import { storeUploads, takeUploads } from '../resources/attachments.js';
 import { UUID_PATTERN, type Ownership, type RenderContext, type ResourceDefinition, type Row } from '../resources/definition.js';
-import { toColumns, toJson, unwrap } from '../resources/values.js';
+import { longerThan, maxLengthOf, toColumns, toJson, unwrap } from '../resources/values.js';
+import { textProblem } from '../bodies.js';
+import { isMultipartRequest } from '../uploads.js';
 import type { ServerContext } from '../context.js';
 
 export const DEFAULT_PER_PAGE = 30;
@@ -22,11 +24,17 @@ export function registerCrud(app: FastifyInstance, context: ServerContext): void
   for (const definition of context.resources.all()) {
     const collection = definition.path;
     const member = `${collection}/:id`;
+    // Writes may carry files: the route says which, and judges the caller before reading them.
+    const files = definition.attachments ? { root: definition.root, names: Object.keys(definition.attachments) } : undefined;
+    const writing = (verb: 'create' | 'update') => ({
+      config: { files },
+      onRequest: async (req: FastifyRequest) => judgeBeforeBody(context, definition, req, verb),
+    });
     app.get(collection, (req, reply) => list(context, definition, req, reply));
-    app.post(collection, (req, reply) => create(context, definition, req, reply));
+    app.post(collection, writing('create'), (req, reply) => create(context, definition, req, reply));
     app.get(member, (req) => show(context, definition, req));
-    app.patch(member, (req) => update(context, definition, req));
-    app.put(member, (req) => update(context, definition, req));
+    app.patch(member, writing('update'), (req) => update(context, definition, req));
+    app.put(member, writing('update'), (req) => update(context, definition, req));
     app.delete(member, (req, reply) => remove(context, definition, req, reply));
   }
 }
@@ -106,6 +114,8 @@ async function create(context: ServerContext, definition: ResourceDefinition, re
   const uploads = takeUploads(definition, input);
   if (definition.parent) values[definition.parent.column] = params[definition.parent.param];
   if (definition.ownerField && values[definition.ownerField] === undefined) values[definition.ownerField] = caller.user.id;
+  refuseHandingOut(definition, caller, values);
+  refuseCuration(definition, caller, values);
   await definition.check?.(values, undefined, renderContext(context, req));
 
   const row = await writeChecked(context, definition, caller, 'create', async (tx) => {
@@ -135,6 +145,8 @@ async function update(context: ServerContext, definition: ResourceDefinition, re
   const input = unwrap(req.body, definition.root);
   const values = toColumns(definition, input, 'update');
   const uploads = takeUploads(definition, input);
+  refuseHandingOut(definition, caller, values, existing);
+  refuseCuration(definition, caller, values, existing);
   await definition.check?.(values, existing, renderContext(context, req));
 
   const row = await writeChecked(context, definition, caller, 'update', async (tx) => {
@@ -226,9 +238,100 @@ export async function loadRecord(context: ServerContext, definition: ResourceDef
 }
 
 /**
+ * Before a multipart body is read (its files may be tens of megabytes): may the caller make
+ * this write at all? The decision the write itself makes after reading, taken from what is
+ * known without the body: the URL's parents and record, the caller's roles, and ownership as
+ * the definition computes it. `writeChecked` still checks the written row afterwards.
+ */
+async function judgeBeforeBody(context: ServerContext, definition: ResourceDefinition, req: FastifyRequest, verb: 'create' | 'update'): Promise<void> {
+  if (!isMultipartRequest(req)) return;
+  const caller = req.caller;
+  const what = `${verb} this ${label(definition)}`;
+  if (!caller.user) throw denied(false, what);
+  const params = checkIds(req.params as Params);
+  await checkParents(context, definition, params, caller);
+  if (verb === 'update') {
+    await findReadable(context, definition, params, caller, 'update');
+    return;
+  }
+  if (allowedByRole(definition, caller, 'create')) return;
+  if ((await ownsNewRowUnder(context, definition, params, caller)) === false) throw denied(true, what);
+}
+
+/**
+ * Would the caller own a row created under the URL's parent? The definition's own ownership
+ * SQL (what `writeChecked` evaluates on the written row), evaluated on a row holding only the
+ * parent's id. `undefined` when that cannot be known before the body: no parent in the URL,
+ * or ownership that depends on other fields (e.g. an entitlement's product licence).
+ */
+async function ownsNewRowUnder(context: ServerContext, definition: ResourceDefinition, params: Params, caller: Caller): Promise<boolean | undefined> {
+  const creators = ownerships(definition).filter((owner) => owner.verbs.includes('create'));
+  if (!creators.length) return false;
+  const parent = definition.parent;
+  const columns = creators.flatMap((owner) => [...owner.expr.matchAll(/\br\.([a-z_]+)/g)].map((m) => m[1]));
+  if (!parent || columns.some((column) => column !== parent.column)) return undefined;
+  const sql = new Sql();
+  const { rows } = await context.db.query<Row>(
+    `SELECT ${creators.map((owner) => `${owner.expr} AS ${owner.column}`).join(', ')} FROM (SELECT ${sql.add(params[parent.param])}::uuid AS ${quote(parent.column)}) r`,
+    sql.params,
+  );
+  return creators.some((owner) => rows[0]?.[owner.column] === caller.user?.id);
+}
+
+/**
+ * Owning is not handed out: a record owned by someone other than the caller (on create), or
+ * moved to a new owner (on update), needs the right to administer users. A role that lets a
+ * caller create products does not let them create products in another user's name.
+ */
+function refuseHandingOut(definition: ResourceDefinition, caller: Caller, values: Row, existing?: Row): void {
+  const field = definition.ownerField;
+  if (!field || values[field] === undefined) return;
+  const kept = existing ? values[field] === existing[field] : values[field] === caller.user?.id;
+  if (kept || can(caller.permissions, 'users', 'update')) return;
+  throw new HttpError(
+    403,
+    existing
+      ? `You may not change who owns this ${label(definition)}: changing ${field} needs the users.update permission.`
+      : `You may not create a ${label(definition)} owned by another user: a ${field} other than your own needs the users.update permission.`,
+  );
+}
+
+/**
+ * Curated fields (`Field.permission`) are set or changed only with their permission, whoever
+ * owns the record. A value sent back unchanged (clients send whole records) is simply dropped.
+ */
+function refuseCuration(definition: ResourceDefinition, caller: Caller, values: Row, existing?: Row): void {
+  const refused: string[] = [];
+  let needed = '';
+  for (const [name, field] of Object.entries(definition.fields)) {
+    if (!field.permission || values[name] === undefined) continue;
+    if (sameValue(values[name], existing ? existing[name] : null)) {
+      delete values[name];
+      continue;
+    }
+    const { noun, verb } = field.permission;
+    if (can(caller.permissions, noun, verb)) continue;
+    if (!refused.length) needed = `${noun}.${verb}`;
+    if (`${noun}.${verb}` === needed) refused.push(name);
+  }
+  if (refused.length) {
+    throw new HttpError(403, `${existing ? 'Changing' : 'Setting'} ${refused.join(' and ')} needs the ${needed} permission.`);
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  const plain = (value: unknown) => (value instanceof Date ? value.toISOString() : value === undefined ? null : value);
+  return plain(a) === plain(b);
+}
+
+function label(definition: ResourceDefinition): string {
+  return definition.root.replace(/_/g, ' ');
+}
+
+/**
  * Runs a write in a transaction, then checks the caller may own the result: a role grant, or
- * ownership of the written row (so nobody can create or move a record into someone else's
- * hands). Rolls back when not allowed.
+ * ownership of the written row (so no owner can create or move a record out of their own
+ * hands; handing one to another user is `refuseHandingOut`'s). Rolls back when not allowed.
  */
 async function writeChecked(
   context: ServerContext,
@@ -278,15 +381,23 @@ function filterWhere(definition: ResourceDefinition, query: Record<string, unkno
   const conditions: string[] = [];
   for (const [name, raw] of Object.entries(query)) {
     if (typeof raw !== 'string') continue;
-    const custom = definition.filters?.[name];
+    // Own properties only: `?constructor=` must not find Object's constructor (a function
+    // whose result would land in the SQL) nor `?__proto__=` the prototype.
+    const custom = definition.filters && Object.hasOwn(definition.filters, name) ? definition.filters[name] : undefined;
+    // Query strings are screened in app.ts; a search body's values arrive here unscreened.
+    const problem = textProblem(raw);
+    if (problem && (custom || Object.hasOwn(definition.fields, name))) throw badRequest(`The ${name} filter ${problem}.`);
     if (custom) {
       conditions.push(`(${custom(raw, sql)})`);
       continue;
     }
-    const field = definition.fields[name];
+    const field = Object.hasOwn(definition.fields, name) ? definition.fields[name] : undefined;
     if (!field || field.secret) continue;
     const filterable = field.filterable ?? ['text', 'uuid', 'integer', 'boolean'].includes(field.type);
     if (!filterable || name === definition.parent?.column) continue;
+    // No stored value is longer than its field allows, so a longer filter is a mistake (and a cost).
+    const max = maxLengthOf(field);
+    if (max !== undefined && !field.listFilter && longerThan(raw, max)) throw badRequest(`The ${name} filter is longer than ${max} characters.`);
     const column = `r.${quote(name)}`;
     if (field.listFilter) {
       // Rails turns `+` in a query into a space; mime types need it back.

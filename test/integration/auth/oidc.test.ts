@@ -3,11 +3,9 @@
  * the test playing the user: the device flow approved over HTTP, the PKCE flow followed hop by
  * hop to the loopback listener, refresh with rotation, and the tokens accepted by `hsp serve`.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import Provider from 'oidc-provider';
 import { Configuration } from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -25,7 +23,7 @@ import type { Credential, CredentialLocation, CredentialStore } from '../../../s
 import { Marketplace } from '../../../src/index.js';
 import { tunnel } from '../../helpers/connect-tunnel.js';
 import { useMarketplace } from '../../helpers/marketplace.js';
-import { INTERACTION_URL, serveProvider } from '../../helpers/oidc-interactions.js';
+import { Browser, startTestProvider, type TestProvider } from '../../helpers/test-provider.js';
 
 const m = useMarketplace();
 
@@ -39,107 +37,10 @@ const ACCOUNTS: Record<string, Record<string, unknown>> = {
 /** The CLI's public client: the marketplace's `alternate_client_id`. */
 const CLI_CLIENT = 'hsp-cli';
 
-const op = {
-  issuer: '',
-  server: undefined as Server | undefined,
-  /** Who the next interactive sign-in is, or `deny` to refuse it. */
-  next: 'alice',
-  /** Device codes' lifetime in seconds. */
-  deviceCodeTtl: 600,
-};
-
-interface KoaContext {
-  path: string;
-  status: number;
-  body: unknown;
-}
-
-async function startProvider(): Promise<void> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk: JWK = { ...(await exportJWK(privateKey)), kid: 'cli-test-key', alg: 'RS256', use: 'sig' };
-  op.server = createServer();
-  await new Promise<void>((resolve) => op.server!.listen(0, '127.0.0.1', resolve));
-  op.issuer = `http://127.0.0.1:${(op.server.address() as AddressInfo).port}`;
-  const provider = new Provider(op.issuer, {
-    clients: [
-      {
-        client_id: CLI_CLIENT,
-        application_type: 'native',
-        token_endpoint_auth_method: 'none',
-        // Native clients: any port on the loopback address (RFC 8252 §7.3).
-        redirect_uris: ['http://127.0.0.1/callback'],
-        response_types: ['code'],
-        grant_types: ['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
-      },
-    ],
-    jwks: { keys: [jwk] },
-    findAccount: (_ctx: unknown, id: string) => (ACCOUNTS[id] ? { accountId: id, claims: () => ({ sub: id, ...ACCOUNTS[id] }) } : undefined),
-    claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
-    conformIdTokenClaims: false,
-    features: {
-      devInteractions: { enabled: false },
-      // Bare pages: the test reads their forms, and the defaults log a notice each time.
-      deviceFlow: {
-        enabled: true,
-        userCodeInputSource: (ctx: { body: unknown }, form: string) => void (ctx.body = form),
-        userCodeConfirmSource: (ctx: { body: unknown }, form: string) => void (ctx.body = form),
-        successSource: (ctx: { body: unknown }) => void (ctx.body = 'Sign-in Success'),
-      },
-    },
-    interactions: { url: INTERACTION_URL },
-    cookies: { keys: ['cli-test-cookie-key'] },
-    rotateRefreshToken: true,
-    ttl: {
-      AccessToken: 600,
-      AuthorizationCode: 60,
-      DeviceCode: () => op.deviceCodeTtl,
-      Grant: 3600,
-      IdToken: 600,
-      Interaction: 600,
-      RefreshToken: 3600,
-      Session: 3600,
-    },
-  });
-  // The device flow's poll interval defaults to 5 s; 1 s keeps the tests quick. (`use` is Koa's,
-  // left out of the shared oidc-provider typings.)
-  const koa = provider as unknown as { use(middleware: (ctx: KoaContext, next: () => Promise<void>) => Promise<void>): void };
-  koa.use(async (ctx, next) => {
-    await next();
-    if (ctx.path === '/device/auth' && ctx.status === 200 && ctx.body && typeof ctx.body === 'object') ctx.body = { ...ctx.body, interval: 1 };
-  });
-  serveProvider(op.server, provider, () => op.next);
-}
+let op: TestProvider;
 
 // ---------------------------------------------------------------------------------------
-// The user's browser: cookies, redirects and the provider's forms
-
-class Browser {
-  private readonly cookies = new Map<string, string>();
-
-  /** GETs `url` (or POSTs `form` to it) and follows redirects until a page answers. */
-  async visit(url: string, form?: Record<string, string>): Promise<{ url: string; status: number; body: string }> {
-    let init: RequestInit = form ? { method: 'POST', body: new URLSearchParams(form) } : { method: 'GET' };
-    for (let i = 0; i < 20; i++) {
-      const response = await fetch(url, { ...init, redirect: 'manual', headers: { accept: 'text/html', cookie: this.header() } });
-      for (const line of response.headers.getSetCookie()) {
-        const pair = line.split(';')[0] ?? '';
-        const name = pair.slice(0, pair.indexOf('='));
-        if (/max-age=0|expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
-        else this.cookies.set(name, pair.slice(pair.indexOf('=') + 1));
-      }
-      const location = response.headers.get('location');
-      if (response.status < 300 || response.status >= 400 || !location) return { url, status: response.status, body: await response.text() };
-      await response.body?.cancel();
-      url = new URL(location, url).href;
-      init = { method: 'GET' };
-    }
-    throw new Error('too many redirects');
-  }
-
-  private header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
+// The user's browser: the provider's forms
 
 /** The hidden inputs of the first form on a page. */
 function hiddenInputs(html: string): Record<string, string> {
@@ -231,7 +132,7 @@ async function deviceSignIn(account = 'alice'): Promise<Credential> {
 }
 
 beforeAll(async () => {
-  await startProvider();
+  op = await startTestProvider({ clients: [], accounts: ACCOUNTS, nativeClientId: CLI_CLIENT, deviceFlow: true });
   await m.admin.identityProviders.create({
     name: 'CLI Test OP',
     issuer: op.issuer,
@@ -243,8 +144,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  op.server?.closeAllConnections();
-  await new Promise((resolve) => op.server?.close(resolve));
+  await op.close();
 });
 
 describe('discovery', () => {

@@ -71,7 +71,8 @@ describe('hsp identity-providers', () => {
     const provider = json<IdentityProvider>(
       await hsp(['identity-providers', 'create', '--name', 'Keycloak', '--issuer', 'https://id.example.org/realms/hsp', '--client-id', 'marketplace', '--client-secret', 'shh', '--json'], { env: env() }),
     );
-    expect(provider.enabled_at).toBeNull();
+    expect(provider.enabled_at).toMatch(/^\d{4}-/);
+    json(await hsp(['identity-providers', 'disable', 'Keycloak', '--json'], { env: env() }));
     const enabled = ok(await hsp(['identity-providers', 'enable', 'Keycloak'], { env: env() }));
     expect(enabled).toMatchObject({ stdout: '', stderr: '✓ Enabled identity provider "Keycloak"\n' });
     const table = ok(await hsp(['identity-providers', 'list', '--no-color'], { env: env(), tty: true }));

@@ -11,15 +11,13 @@ import type { AddressInfo } from 'node:net';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import Provider from 'oidc-provider';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KeychainModule } from '../../../src/auth/keychain.js';
 import type { Prompts } from '../../../src/cli/commands/auth/deps.js';
 import { fakeKeychain, hspAuth, tempConfigDir, type AuthRunOptions } from '../../helpers/auth-cli.js';
 import type { CliRun } from '../../helpers/cli.js';
 import { useMarketplace } from '../../helpers/marketplace.js';
-import { INTERACTION_URL, serveProvider } from '../../helpers/oidc-interactions.js';
+import { Browser, startTestProvider, type TestProvider } from '../../helpers/test-provider.js';
 
 const m = useMarketplace();
 
@@ -189,77 +187,33 @@ describe('hsp config', () => {
 
 const ACCOUNTS: Record<string, Record<string, unknown>> = { alice: { name: 'Alice Liddell', email: 'alice@example.org' } };
 const CLIENT = { client_id: 'marketplace', client_secret: 'marketplace-secret' };
+/** The CLI's own public client (PKCE), for `hsp login --client-id`. */
 const CLI_CLIENT = 'hsp-cli';
-const op = { issuer: '', server: undefined as Server | undefined };
 
-async function startProvider(): Promise<void> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const jwk: JWK = { ...(await exportJWK(privateKey)), kid: 'login-test', alg: 'RS256', use: 'sig' };
-  op.server = createServer();
-  await new Promise<void>((resolve) => op.server!.listen(0, '127.0.0.1', resolve));
-  op.issuer = `http://127.0.0.1:${(op.server.address() as AddressInfo).port}`;
-  const provider = new Provider(op.issuer, {
-    clients: [
-      { ...CLIENT, redirect_uris: [`${m.url}/sessions`], response_types: ['code'], grant_types: ['authorization_code'] },
-      // The CLI's own public client (PKCE), any loopback port (RFC 8252 §7.3).
-      { client_id: CLI_CLIENT, application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1/callback'], response_types: ['code'], grant_types: ['authorization_code', 'refresh_token'] },
-    ],
-    jwks: { keys: [jwk] },
-    findAccount: (_ctx: unknown, id: string) => (ACCOUNTS[id] ? { accountId: id, claims: () => ({ sub: id, ...ACCOUNTS[id] }) } : undefined),
-    claims: { openid: ['sub'], email: ['email'], profile: ['name'] },
-    conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false } },
-    interactions: { url: INTERACTION_URL },
-    cookies: { keys: ['login-test-cookie-key'] },
-  });
-  serveProvider(op.server, provider, () => 'alice');
-}
-
-/** A browser: cookies per host, following redirects one hop at a time. */
-class Browser {
-  private readonly jar = new Map<string, Map<string, string>>();
-  readonly visited: string[] = [];
-
-  async follow(url: string): Promise<{ url: string; response: Response }> {
-    for (let i = 0; i < 20; i++) {
-      this.visited.push(url);
-      const host = new URL(url).host;
-      const cookies = [...(this.jar.get(host) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
-      const response = await fetch(url, { redirect: 'manual', headers: { accept: 'text/html', cookie: cookies } });
-      const jar = this.jar.get(host) ?? new Map<string, string>();
-      this.jar.set(host, jar);
-      for (const line of response.headers.getSetCookie()) {
-        const pair = line.split(';')[0]!;
-        jar.set(pair.slice(0, pair.indexOf('=')).trim(), pair.slice(pair.indexOf('=') + 1).trim());
-      }
-      const location = response.headers.get('location');
-      if (response.status < 300 || response.status >= 400 || !location) return { url, response };
-      url = new URL(location, url).href;
-    }
-    throw new Error('too many redirects');
-  }
+/** Opens `url` in a new test browser; resolves to every URL it went to and the page it ended at. */
+async function browse(url: string): Promise<{ visited: string[]; page: string }> {
+  const { response, hops } = await new Browser().follow(url);
+  return { visited: [url, ...hops], page: await response!.text() };
 }
 
 describe('hsp login --web with hsp serve and a real OpenID Provider', () => {
+  let op: TestProvider;
   let providerId = '';
   beforeAll(async () => {
-    await startProvider();
+    op = await startTestProvider({ clients: [CLIENT], accounts: ACCOUNTS, redirectUris: [`${m.url}/sessions`], nativeClientId: CLI_CLIENT });
     providerId = (await m.admin.identityProviders.create({ name: 'Test OP', issuer: op.issuer, ...CLIENT, scopes: 'openid,profile,email' })).id;
   });
   afterAll(async () => {
-    op.server?.closeAllConnections();
-    await new Promise((resolve) => op.server?.close(resolve));
+    await op.close();
   });
 
   it('opens the browser at the provider, receives ?jwt= on the loopback listener, and saves it', async () => {
-    const browser = new Browser();
-    let page = '';
+    let browser = { visited: [] as string[], page: '' };
     const run = ok(
       await hsp(['login', '--url', m.url, '--web', '--provider', 'test op'], {
         overrides: {
           openBrowser: async (url) => {
-            const { response } = await browser.follow(url);
-            page = await response.text();
+            browser = await browse(url);
             return true;
           },
         },
@@ -269,7 +223,7 @@ describe('hsp login --web with hsp serve and a real OpenID Provider', () => {
     expect(browser.visited[0]).toMatch(new RegExp(`^${m.url}/identity_providers/[0-9a-f-]{36}/redirect\\?redirect_uri=http%3A%2F%2F127\\.0\\.0\\.1%3A\\d+%2Fcallback%2F`));
     expect(browser.visited.some((u) => u.startsWith(op.issuer))).toBe(true);
     expect(browser.visited.at(-1)).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback\/[\w-]+\?jwt=/);
-    expect(page).toContain('You can close this tab');
+    expect(browser.page).toContain('You can close this tab');
     expect(run.stderr).toContain('Opening Test OP in your browser.');
     expect(run.stderr).toContain(`✓ Signed in to ${m.url} as Alice Liddell (profile "default").`);
 
@@ -281,13 +235,13 @@ describe('hsp login --web with hsp serve and a real OpenID Provider', () => {
   it('--client-id signs in with the provider directly (PKCE on loopback) and keeps the refresh token', async () => {
     // The marketplace accepts tokens issued to the CLI's client as its alternate client.
     await m.admin.identityProviders.update(providerId, { alternate_client_id: CLI_CLIENT });
-    const browser = new Browser();
+    let browser = { visited: [] as string[], page: '' };
     const run = ok(
       await hsp(['login', '--url', m.url, '--client-id', CLI_CLIENT], {
         env: { DISPLAY: ':0' },
         overrides: {
           openBrowser: async (url) => {
-            await browser.follow(url);
+            browser = await browse(url);
             return true;
           },
         },
@@ -448,9 +402,9 @@ describe('hsp login --web against a marketplace that ignores redirect_uri', () =
           openBrowser: async (url) => {
             const { url: landed, response } = await new Browser().follow(url);
             // fetch, like a browser, never sends the fragment: the page gets it and posts it.
-            const html = await response.text();
+            const html = await response!.text();
             expect(html).toContain("new URLSearchParams(location.hash.slice(1))");
-            expect(response.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
+            expect(response!.headers.get('content-security-policy')).toMatch(/script-src 'nonce-/);
             const fragment = new URL(landed).hash.slice(1);
             const posted = await fetch(landed.split('#')[0]!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fragment });
             expect(posted.status).toBe(200);

@@ -120,7 +120,9 @@ describe('identity providers', () => {
       client_secret: 'very-secret',
       scopes: 'openid,email',
     });
-    expect(provider).toMatchObject({ name: 'Example IdP', client_id: 'marketplace', client_secret: 'very-secret', scopes: 'openid,email', enabled_at: null });
+    expect(provider).toMatchObject({ name: 'Example IdP', client_id: 'marketplace', client_secret: 'very-secret', scopes: 'openid,email' });
+    // Registered to be used: enabled from the start (the reference server leaves it null, and never checks it).
+    expect(provider.enabled_at).toMatch(/^\d{4}-/);
     expect(provider.url).toBe(`${m.url}/identity_providers/${provider.id}.json`);
     expect(provider.redirect_url).toBe(`${m.url}/identity_providers/${provider.id}/redirect`);
 
@@ -139,7 +141,8 @@ describe('identity providers', () => {
   });
 
   it('enable and disable set and clear enabled_at, for administrators only', async () => {
-    const provider = await m.admin.identityProviders.create({ name: 'Toggle IdP', issuer: 'https://toggle.example.org', client_id: 'a', client_secret: 'b' });
+    const provider = await m.admin.identityProviders.create({ name: 'Toggle IdP', issuer: 'https://toggle.example.org', client_id: 'a', client_secret: 'b', enabled_at: null });
+    expect(provider.enabled_at).toBeNull();
     const enabled = await m.admin.identityProviders.enable(provider.id);
     expect(enabled.enabled_at).toMatch(/^\d{4}-/);
     expect((await m.admin.identityProviders.enable(provider.id)).enabled_at).toBe(enabled.enabled_at);

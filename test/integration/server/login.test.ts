@@ -5,18 +5,16 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
-import Provider from 'oidc-provider';
+import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationError, type APIError } from '../../../src/index.js';
 import { useMarketplace } from '../../helpers/marketplace.js';
-import { INTERACTION_URL, serveProvider } from '../../helpers/oidc-interactions.js';
+import { Browser, startTestProvider, type TestProvider } from '../../helpers/test-provider.js';
 
 const m = useMarketplace();
 
 // ---------------------------------------------------------------------------------------
 // The OpenID Provider
-
 
 const ACCOUNTS: Record<string, Record<string, unknown>> = {
   alice: { name: 'Alice Liddell', given_name: 'Alice', family_name: 'Liddell', email: 'alice@example.org', email_verified: true, locale: 'en-GB' },
@@ -26,114 +24,12 @@ const ACCOUNTS: Record<string, Record<string, unknown>> = {
 };
 const CLIENT = { client_id: 'marketplace', client_secret: 'marketplace-secret' };
 const OTHER_CLIENT = { client_id: 'other-app', client_secret: 'other-secret' };
-/** Where the test itself, acting as a client, receives codes (never contacted: the flow stops at the redirect). */
-const TEST_CALLBACK = 'http://127.0.0.1:9/test-callback';
 
-const op = {
-  issuer: '',
-  server: undefined as Server | undefined,
-  privateKey: undefined as CryptoKey | undefined,
-  kid: 'test-key-1',
-  /** Who the next interactive sign-in is, or `deny` to refuse it. */
-  next: 'alice' as string,
-};
-
-async function startProvider(): Promise<void> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  op.privateKey = privateKey;
-  const jwk: JWK = { ...(await exportJWK(privateKey)), kid: op.kid, alg: 'RS256', use: 'sig' };
-  // Listen first: the issuer URL names the port.
-  op.server = createServer();
-  await new Promise<void>((resolve) => op.server!.listen(0, '127.0.0.1', resolve));
-  op.issuer = `http://127.0.0.1:${(op.server.address() as AddressInfo).port}`;
-  const provider = new Provider(op.issuer, {
-    clients: [
-      { ...CLIENT, redirect_uris: [`${m.url}/sessions`, TEST_CALLBACK], response_types: ['code'], grant_types: ['authorization_code'] },
-      { ...OTHER_CLIENT, redirect_uris: [TEST_CALLBACK], response_types: ['code'], grant_types: ['authorization_code'] },
-    ],
-    jwks: { keys: [jwk] },
-    findAccount: (_ctx: unknown, id: string) => (ACCOUNTS[id] ? { accountId: id, claims: () => ({ sub: id, ...ACCOUNTS[id] }) } : undefined),
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name', 'locale'] },
-    // Profile claims in the ID token too, so a bearer ID token names its user.
-    conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false } },
-    interactions: { url: INTERACTION_URL },
-    cookies: { keys: ['test-cookie-signing-key'] },
-    ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 3600, IdToken: 600, Interaction: 600, Session: 3600 },
-  });
-  serveProvider(op.server, provider, () => op.next);
-}
-
-// ---------------------------------------------------------------------------------------
-// A browser: cookies and redirects, one hop at a time
-
-class Browser {
-  private readonly cookies = new Map<string, Map<string, string>>();
-
-  /** Follows redirects from `url` until `stop(url)` says so (that URL is not fetched) or a page answers. */
-  async follow(url: string, stop: (url: string) => boolean = () => false): Promise<{ url: string; response?: Response; hops: string[] }> {
-    const hops: string[] = [];
-    for (let i = 0; i < 20; i++) {
-      if (i > 0 && stop(url)) return { url, hops };
-      const response = await fetch(url, { redirect: 'manual', headers: { accept: 'text/html', cookie: this.header(url) } });
-      this.store(url, response);
-      const location = response.headers.get('location');
-      if (response.status < 300 || response.status >= 400 || !location) return { url, response, hops };
-      url = new URL(location, url).href;
-      hops.push(url);
-    }
-    throw new Error('too many redirects');
-  }
-
-  private store(url: string, response: Response): void {
-    const host = new URL(url).host;
-    const jar = this.cookies.get(host) ?? new Map<string, string>();
-    this.cookies.set(host, jar);
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = '', ...attributes] = line.split(';');
-      const name = pair.slice(0, pair.indexOf('=')).trim();
-      const expired = attributes.some((a) => /^\s*max-age=0\s*$/i.test(a) || (/^\s*expires=/i.test(a) && Date.parse(a.split('=')[1]!) < Date.now()));
-      if (expired) jar.delete(name);
-      else jar.set(name, pair.slice(pair.indexOf('=') + 1).trim());
-    }
-  }
-
-  private header(url: string): string {
-    return [...(this.cookies.get(new URL(url).host) ?? new Map<string, string>())].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-}
-
-/** Tokens straight from the provider, the test acting as the client (authorization code + PKCE). */
-async function providerTokens(account: string, client = CLIENT): Promise<{ id_token: string; access_token: string }> {
-  op.next = account;
-  const auth = new URL(`${op.issuer}/auth`);
-  const verifier = 'a-test-verifier-that-is-long-enough-for-pkce-rules';
-  const challenge = Buffer.from(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))).toString('base64url');
-  auth.search = new URLSearchParams({
-    client_id: client.client_id,
-    response_type: 'code',
-    scope: 'openid profile email',
-    redirect_uri: TEST_CALLBACK,
-    state: 'test',
-    nonce: 'test-nonce',
-    code_challenge: challenge,
-    code_challenge_method: 'S256',
-  }).toString();
-  const { url } = await new Browser().follow(auth.href, (u) => u.startsWith(TEST_CALLBACK));
-  const code = new URL(url).searchParams.get('code');
-  if (!code) throw new Error(`no code in ${url}`);
-  const response = await fetch(`${op.issuer}/token`, {
-    method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: TEST_CALLBACK, code_verifier: verifier }),
-  });
-  if (!response.ok) throw new Error(`token endpoint: ${response.status} ${await response.text()}`);
-  return (await response.json()) as { id_token: string; access_token: string };
-}
+let op: TestProvider;
 
 /** A token signed with the provider's own key, with claims a real provider would not issue. */
 async function forge(claims: Record<string, unknown>, lifetime: { iat: number; exp: number }): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: op.kid }).setIssuedAt(lifetime.iat).setExpirationTime(lifetime.exp).sign(op.privateKey!);
+  return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: op.kid }).setIssuedAt(lifetime.iat).setExpirationTime(lifetime.exp).sign(op.privateKey);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -154,14 +50,14 @@ async function startLoopback(): Promise<void> {
 let providerId = '';
 
 beforeAll(async () => {
-  await startProvider();
+  op = await startTestProvider({ clients: [CLIENT, OTHER_CLIENT], accounts: ACCOUNTS, redirectUris: [`${m.url}/sessions`] });
   await startLoopback();
   const registered = await m.admin.identityProviders.create({ name: 'Test OP', issuer: op.issuer, ...CLIENT, scopes: 'openid,profile,email' });
   providerId = registered.id;
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => op.server?.close(resolve));
+  await op.close();
   await new Promise((resolve) => loopback.server?.close(resolve));
 });
 
@@ -178,7 +74,7 @@ async function failure(promise: Promise<unknown>): Promise<APIError> {
 
 describe('bearer tokens from a registered identity provider', () => {
   it('an ID token signs its user in, creating the user and identity on first sight only', async () => {
-    const { id_token } = await providerTokens('alice');
+    const { id_token } = await op.tokens('alice');
     const status = await m.client(id_token).session.status();
     expect(status.identity).toMatchObject({ provider: { id: providerId, name: 'Test OP' }, user: { name: 'Alice Liddell', first_name: 'Alice', last_name: 'Liddell' } });
     expect(status).not.toHaveProperty('jwt');
@@ -199,7 +95,7 @@ describe('bearer tokens from a registered identity provider', () => {
   });
 
   it('eight first requests at once make one user', async () => {
-    const { id_token } = await providerTokens('dave');
+    const { id_token } = await op.tokens('dave');
     const statuses = await Promise.all(Array.from({ length: 8 }, () => m.client(id_token).session.status()));
     expect(new Set(statuses.map((s) => s.identity!.user_id)).size).toBe(1);
     const users = await m.admin.users.list({ name: 'Dave Concurrent' } as never).toArray();
@@ -207,14 +103,14 @@ describe('bearer tokens from a registered identity provider', () => {
   });
 
   it('a name falls back to given and family name, then to the email', async () => {
-    const bob = await m.client((await providerTokens('bob')).id_token).session.status();
+    const bob = await m.client((await op.tokens('bob')).id_token).session.status();
     expect(bob.identity!.user.name).toBe('Bob Builder');
-    const carol = await m.client((await providerTokens('carol')).id_token).session.status();
+    const carol = await m.client((await op.tokens('carol')).id_token).session.status();
     expect(carol.identity!.user.name).toBe('carol@example.org');
   });
 
   it('a token issued for another application is refused, unless it is the alternate client', async () => {
-    const { id_token } = await providerTokens('alice', OTHER_CLIENT);
+    const { id_token } = await op.tokens('alice', OTHER_CLIENT);
     const error = await failure(m.client(id_token).session.status());
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.message).toMatch(/another application/);
@@ -237,7 +133,7 @@ describe('bearer tokens from a registered identity provider', () => {
     // azp names the client that asked for a token meant for another audience: accepted.
     await expect(m.client(await forge({ ...valid, aud: 'api', azp: CLIENT.client_id }, { iat: now, exp: now + 600 })).session.status()).resolves.toHaveProperty('identity');
 
-    const { id_token } = await providerTokens('alice');
+    const { id_token } = await op.tokens('alice');
     const [header, payload] = id_token.split('.');
     const tampered = `${header}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: 'mallory' })).toString('base64url')}.${id_token.split('.')[2]}`;
     expect((await failure(m.client(tampered).session.status())).message).toMatch(/signature/);

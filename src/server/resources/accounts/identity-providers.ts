@@ -1,6 +1,8 @@
 /**
- * `/identity_providers`: the OpenID Connect providers users sign in with. Anyone may list them
- * (to offer a choice at sign-in); the client settings are shown only to those who may edit them.
+ * `/identity_providers`: the OpenID Connect providers users sign in with. Anyone may list the
+ * enabled ones (to offer a choice at sign-in); the client settings, and disabled providers, are
+ * shown only to those who may read or edit them. A provider is enabled when created (an
+ * administrator registers one to sign in with it) unless the body says `enabled_at: null`.
  */
 import { can } from '../../auth/permissions.js';
 import { invalid } from '../../errors.js';
@@ -13,11 +15,11 @@ export const identityProviders: ResourceDefinition = {
   path: '/identity_providers',
   fields: {
     name: { type: 'text', required: true, sortable: true },
-    issuer: { type: 'text', required: true, sortable: true },
-    client_id: { type: 'text', required: true, secret: true },
-    client_secret: { type: 'text', required: true, secret: true },
-    alternate_client_id: { type: 'text', secret: true },
-    scopes: { type: 'text', secret: true },
+    issuer: { type: 'text', required: true, sortable: true, maxLength: 600 },
+    client_id: { type: 'text', required: true, secret: true, maxLength: 1000 },
+    client_secret: { type: 'text', required: true, secret: true, maxLength: 4096 },
+    alternate_client_id: { type: 'text', secret: true, maxLength: 1000 },
+    scopes: { type: 'text', secret: true, maxLength: 1000 },
     enabled_at: { type: 'timestamp', secret: true },
     // Kept by the server from the provider's discovery document and key set.
     configuration: { type: 'json', secret: true, readOnly: true },
@@ -27,13 +29,15 @@ export const identityProviders: ResourceDefinition = {
   listShape: 'envelope',
   deleteReturns: 'record',
   jsonSuffix: true,
-  // Signing in starts from this list, before anyone is signed in.
-  publicWhere: 'TRUE',
+  // Signing in starts from this list, before anyone is signed in: the providers one can sign
+  // in with, that is the enabled ones. Administrators see them all.
+  publicWhere: 'r.enabled_at IS NOT NULL',
   check: checkProvider,
   embed: addRedirectUrl,
 };
 
 function checkProvider(values: Row, existing: Row | undefined): void {
+  if (!existing && !('enabled_at' in values)) values.enabled_at = new Date();
   if (typeof values.issuer === 'string') {
     let url: URL | undefined;
     try {

@@ -10,7 +10,7 @@ export const platforms: ResourceDefinition = {
   fields: {
     name: { type: 'text', required: true, sortable: true },
     user_id: { type: 'uuid' },
-    public_key: { type: 'text', filterable: false },
+    public_key: { type: 'text', filterable: false, maxLength: 16_384 },
   },
   defaultSort: 'name',
   listShape: 'envelope',
@@ -18,4 +18,6 @@ export const platforms: ResourceDefinition = {
   jsonSuffix: true,
   ownerExpr: 'r.user_id',
   ownerVerbs: ['read', 'create', 'update', 'delete'],
+  // From the URL: a platform under another user's path is one handed to that user.
+  ownerField: 'user_id',
 };

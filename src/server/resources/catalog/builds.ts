@@ -1,6 +1,6 @@
 /** `/products/:product_id/builds`: a product's versions, each with an optional asset file. */
 import { withAttachment } from '../attachments.js';
-import type { ResourceDefinition } from '../definition.js';
+import { CURATION, type ResourceDefinition } from '../definition.js';
 import { belowProduct } from './access.js';
 
 export const builds: ResourceDefinition = {
@@ -12,12 +12,13 @@ export const builds: ResourceDefinition = {
   fields: {
     product_id: { type: 'uuid' },
     version: { type: 'text', required: true, sortable: true },
-    release_notes: { type: 'text' },
+    release_notes: { type: 'text', maxLength: 100_000 },
     // Clients of the reference server send it JSON-encoded; an object works too.
     permissions: { type: 'json', acceptsJsonString: true },
-    container_repository: { type: 'text', sortable: true },
+    container_repository: { type: 'text', sortable: true, maxLength: 1000 },
     container_tag: { type: 'text', sortable: true },
-    validated_at: { type: 'timestamp', sortable: true },
+    // Validation is curation (the specification's operator validates builds), not the publisher's say.
+    validated_at: { type: 'timestamp', sortable: true, permission: CURATION },
     published_at: { type: 'timestamp', readOnly: true, sortable: true },
   },
   defaultSort: 'version',
