@@ -112,13 +112,47 @@ function serveCommand(io: CliIO): Command {
     .option('--data-dir <dir>', 'keep the embedded database here (env HSP_DATA_DIR; default $XDG_DATA_HOME/hsp/marketplace)')
     .option('--memory', 'use a throw-away in-memory database')
     .option('--database-url <url>', 'use this PostgreSQL server instead (env DATABASE_URL)')
-    .option('--log', 'log every request as a JSON line on stdout');
+    .option('--log', 'log every request as a JSON line on stdout')
+    .option('--cors-origin <origin>', 'only pages from this origin may call the API from a browser; repeat for more (env HSP_CORS_ORIGINS, comma-separated; default every origin)', repeatable)
+    .option('--query-timeout <duration>', 'cancel a database query after this long (env HSP_QUERY_TIMEOUT; default 10s)')
+    .option('--body-limit <size>', 'largest request body (env HSP_BODY_LIMIT; default 1MiB)')
+    .option('--upload-limit <size>', 'largest uploaded file (env HSP_UPLOAD_LIMIT; default 50MiB)')
+    .option('--cable-max-subscriptions <n>', 'event stream: subscriptions per connection (env HSP_CABLE_MAX_SUBSCRIPTIONS; default 100)')
+    .option('--cable-max-connections-per-address <n>', 'event stream: connections per client address (env HSP_CABLE_MAX_CONNECTIONS_PER_ADDRESS; default 50)')
+    .option('--cable-max-anonymous <n>', 'event stream: anonymous connections in all (env HSP_CABLE_MAX_ANONYMOUS; default 100)')
+    .option('--cable-max-buffered <size>', 'event stream: unread events held for a slow reader before it is disconnected (env HSP_CABLE_MAX_BUFFERED; default 4MiB)')
+    .option('--trust-forwarded-for', 'count event stream connections by X-Forwarded-For (behind your own proxy; env HSP_TRUST_FORWARDED_FOR=1)');
   // Runs until SIGINT or SIGTERM, then closes cleanly.
-  serve.action(async (opts: Record<string, string | boolean | undefined>) => {
+  serve.action(async (opts: Record<string, string | string[] | boolean | undefined>) => {
     const { serveUntilStopped } = await import('./commands/serve.js');
     await serveUntilStopped(opts, io);
   });
-  return withExamples(serve, ['hsp serve --memory', 'hsp serve --port 8080 --data-dir ./marketplace', 'DATABASE_URL=postgres://hsp@db/hsp hsp serve --host 0.0.0.0']);
+  // The administrator's way back in, after `hsp logout` or a lost admin.token.
+  const token = new Command('token')
+    .description("Print a fresh administrator token for a marketplace's data folder (its running server mints it) or PostgreSQL database")
+    .option('--data-dir <dir>', 'the data folder (env HSP_DATA_DIR; default $XDG_DATA_HOME/hsp/marketplace)')
+    .option('--database-url <url>', 'the PostgreSQL database instead (env DATABASE_URL; with MARKETPLACE_SECRET_KEY_BASE if the server uses it)');
+  token.action(async (opts: { dataDir?: string; databaseUrl?: string }, command: Command) => {
+    const { serveToken } = await import('./commands/serve.js');
+    // `hsp serve --data-dir X token` names the folder before the verb: the serve command read it.
+    const before = command.parent?.opts() as { dataDir?: string; databaseUrl?: string } | undefined;
+    const where = { dataDir: opts.dataDir ?? before?.dataDir, databaseUrl: opts.databaseUrl ?? before?.databaseUrl };
+    await serveToken({ ...where, json: !!globalOptionsOf(command).json }, io);
+  });
+  serve.addCommand(
+    withExamples(token, [
+      'hsp serve token --data-dir ./marketplace | hsp login --url http://127.0.0.1:3000 --with-token',
+      'DATABASE_URL=postgres://hsp@db/hsp hsp serve token | hsp login --url https://marketplace.example.org --with-token',
+    ]),
+  );
+  // Its options are read before "token" only, so that `serve token --data-dir` is the token's.
+  serve.enablePositionalOptions();
+  return withExamples(serve, [
+    'hsp serve --memory',
+    'hsp serve --port 8080 --data-dir ./marketplace',
+    'DATABASE_URL=postgres://hsp@db/hsp hsp serve --host 0.0.0.0',
+    'hsp serve token --data-dir ./marketplace   # a fresh administrator token',
+  ]);
 }
 
 function demoCommand(io: CliIO, state: RunState): Command {

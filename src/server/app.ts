@@ -1,13 +1,19 @@
 /**
- * The Fastify application: content negotiation, authentication, routes and one error shape.
- * Start-up (database, seeding, listening) is in ./index.ts.
+ * The Fastify application: CORS, content negotiation, bounded bodies (./bodies.ts),
+ * authentication, routes and one error shape. Start-up (database, seeding, listening) is in
+ * ./index.ts.
  */
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { checkAgentRoute, checkAgentWrite } from './auth/agent-access.js';
 import { authenticate } from './auth/authenticate.js';
 import type { ANONYMOUS } from './auth/caller.js';
+import { registerBodyParsers, screenBody, screenQuery } from './bodies.js';
 import type { ServerContext } from './context.js';
-import { HttpError } from './errors.js';
+import { DatabaseUnavailableError } from './db/database.js';
+import { Cors } from './cors.js';
+import { fromUnstorableValue, HttpError } from './errors.js';
+import type { ResourceDefinition } from './resources/definition.js';
+import { checkBodyFields } from './resources/values.js';
 import { registerCrud } from './routes/crud.js';
 import { registerRoutes } from './routes/index.js';
 
@@ -18,6 +24,7 @@ export interface AppOptions {
 }
 
 export async function buildApp(context: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
+  const cors = new Cors(context.config.corsOrigins);
   const app = Fastify({
     // Request logs never carry codes or tokens from login redirects.
     logger: options.logger ? { serializers: { req: (req) => ({ method: req.method, url: redactQuery(req.url) }) } } : false,
@@ -26,9 +33,26 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
     rewriteUrl: (req) => (req.url ?? '/').replace(/\.json(?=$|\?)/, ''),
     routerOptions: { ignoreTrailingSlash: true },
     trustProxy: true,
+    // Refused before routing: our one error shape, a sentence rather than an echo of the URL.
+    frameworkErrors: (error, req, frameworkReply) => {
+      const reply = frameworkReply as unknown as FastifyReply;
+      const http =
+        error.code === 'FST_ERR_BAD_URL'
+          ? new HttpError(400, 'The URL is not valid: a percent-encoded part of its path is not UTF-8.')
+          : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+            ? new HttpError(404, 'No record has an id that long: a path segment has at most 100 characters.')
+            : toHttpError(error);
+      cors.decorate(req, reply);
+      return reply.code(http.status).type('application/json; charset=utf-8').send(http.body());
+    },
   });
 
   app.decorateRequest('caller', null as unknown as typeof ANONYMOUS);
+
+  // First: preflights are answered before content negotiation and sign-in, and every answer
+  // (errors included) carries the CORS headers.
+  cors.register(app);
+  registerBodyParsers(app);
 
   app.addHook('onRequest', async (req) => {
     if (req.routeOptions.config.anyAccept) return;
@@ -36,6 +60,11 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
     if (!suffix && !acceptsJson(req.headers.accept)) {
       throw new HttpError(406, "This service only responds to JSON requests. Please set your 'Accept' header to 'application/json'.");
     }
+  });
+
+  // A query the database cannot hold is the client's mistake, whoever asks.
+  app.addHook('onRequest', async (req) => {
+    screenQuery(req.query);
   });
 
   // Before the body is read: an upload from nobody is refused without reading its bytes
@@ -49,6 +78,16 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
     }
   });
 
+  // The body is judged before any permission check (and after multipart bodies are assembled,
+  // in preValidation): what no caller may send gets its 400 or 422 whoever sends it.
+  const writes = writeRoutes(context);
+  app.addHook('preHandler', async (req) => {
+    if (req.body === undefined) return;
+    screenBody(req.body);
+    const definition = writes.get(`${req.method} ${req.routeOptions.url}`);
+    if (definition) checkBodyFields(definition, req.body);
+  });
+
   app.addHook('preHandler', async (req) => {
     await checkAgentWrite(context.db, req.caller, req.method, req.routeOptions.url, req.params as Record<string, string>, req.body);
   });
@@ -60,7 +99,9 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
   });
 
   app.setNotFoundHandler((req, reply) => {
-    const error = new HttpError(404, `No route for ${req.method} ${req.url.split('?')[0]}.`);
+    const path = req.url.split('?')[0]!;
+    // A sentence, not an echo: a hostile path may be kilobytes long.
+    const error = new HttpError(404, `No route for ${req.method} ${path.length > 120 ? `${path.slice(0, 120)}…` : path}.`);
     reply.code(404).send(error.body());
   });
 
@@ -82,15 +123,35 @@ function toHttpError(error: FastifyError | HttpError): HttpError {
     case 'FST_PARTS_LIMIT':
       return new HttpError(413, 'The request body is too large.');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HttpError(415, 'Send JSON (application/json) or, for files, multipart/form-data.');
+      return new HttpError(415, 'Send JSON (application/json), a form (application/x-www-form-urlencoded) or, for files, multipart/form-data.');
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return new HttpError(415, 'This upload must be sent as multipart/form-data.');
   }
   if (error instanceof SyntaxError) return new HttpError(400, 'The request body is not valid JSON.');
+  // A query past its time limit (or the embedded database restarting): its sentence, as a 503.
+  if (error instanceof DatabaseUnavailableError) return new HttpError(503, error.message);
+  // The multipart parser's own complaints (busboy): a truncated body, a missing or oversized boundary.
+  if (error.statusCode === undefined && /multipart data|^Multipart: Boundary not found|^Boundary required|^The needle cannot/.test(error.message)) {
+    return new HttpError(400, 'The multipart body is malformed: it is cut short, or its boundary is missing or too long.');
+  }
+  const unstorable = fromUnstorableValue(error);
+  if (unstorable) return unstorable;
   if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
-    return new HttpError(error.statusCode, error.message);
+    // Fastify's own 4xx messages, ended as the sentences every other refusal is.
+    return new HttpError(error.statusCode, /[.!?]$/.test(error.message) ? error.message : `${error.message}.`);
   }
   return new HttpError(500, 'Something went wrong on the server; it has been logged.');
+}
+
+/** The generic create and update routes (`POST /products`, `PATCH /products/:id`, …) and their resources. */
+function writeRoutes(context: ServerContext): Map<string, ResourceDefinition> {
+  const routes = new Map<string, ResourceDefinition>();
+  for (const definition of context.resources.all()) {
+    routes.set(`POST ${definition.path}`, definition);
+    routes.set(`PUT ${definition.path}/:id`, definition);
+    routes.set(`PATCH ${definition.path}/:id`, definition);
+  }
+  return routes;
 }
 
 /** HTTP content negotiation: absent, `*\/*`, `application/*`, `application/json` or `*+json` with q > 0. */

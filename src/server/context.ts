@@ -12,6 +12,10 @@ export interface ServerConfig {
   uiUrl?: string;
   /** Lifetime of marketplace tokens, in seconds. */
   tokenTtlSeconds: number;
+  /** Longest one database query may run before it is cancelled (503), in milliseconds. */
+  queryTimeoutMs: number;
+  /** Origins whose pages may call the API from a browser (CORS); absent, empty or `*`: every origin. */
+  corsOrigins?: string[];
 }
 
 export interface ServerContext {

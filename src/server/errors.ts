@@ -32,6 +32,7 @@ const REASONS: Record<number, string> = {
   422: 'Unprocessable Entity',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
+  503: 'Service Unavailable',
 };
 
 export const badRequest = (message: string) => new HttpError(400, message);
@@ -67,8 +68,37 @@ export function fromDatabaseError(error: unknown, fields: readonly string[]): Ht
     case PG.numericOutOfRange:
       return invalid(field ?? 'base', 'is invalid');
     default:
-      throw error;
+      return unstorable(pg, field) ?? rethrow(error);
   }
+}
+
+/**
+ * What PostgreSQL refuses to hold is the client's value, never a 500. The values layer
+ * (resources/values.ts, bodies.ts) refuses these first with the field's own limit; this is the
+ * net under it for any path that reaches the database without passing there.
+ */
+const UNSTORABLE: Record<string, string> = {
+  '22021': 'holds text the database cannot store (a NUL character or invalid Unicode)', // character_not_in_repertoire
+  '22P05': 'holds text the database cannot store (a NUL character or invalid Unicode)', // untranslatable_character
+  '22008': 'is a date outside the range the database can store', // datetime_field_overflow
+  '22001': 'is too long', // string_data_right_truncation
+  '54000': 'is too long for the database to index', // program_limit_exceeded (e.g. index row size)
+};
+
+function unstorable(pg: { code?: string }, field?: string): HttpError | undefined {
+  const message = UNSTORABLE[pg.code ?? ''];
+  if (!message) return undefined;
+  return field ? invalid(field, message) : new HttpError(400, `A value in the request ${message}.`);
+}
+
+/** A database error that means the request's data cannot be stored, as a 4xx; `undefined` for anything else. */
+export function fromUnstorableValue(error: unknown): HttpError | undefined {
+  const pg = asPgError(error);
+  return pg ? unstorable(pg) : undefined;
+}
+
+function rethrow(error: unknown): never {
+  throw error;
 }
 
 /** `products_name_unique` → `name`; `product_licenses_license_unique` → `license_id`; `Key (user_id)=…` → `user_id`. */

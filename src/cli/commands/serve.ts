@@ -7,9 +7,11 @@
  * the port is not available. Stack traces are for bugs, not for these.
  */
 import type { Writable } from 'node:stream';
+import { isMainThread } from 'node:worker_threads';
 import { UsageError } from '../errors.js';
+import { serveLimits, type ServeLimitOptions } from './serve-limits.js';
 
-export interface ServeOptions {
+export interface ServeOptions extends ServeLimitOptions {
   port?: string;
   host?: string;
   dataDir?: string;
@@ -66,11 +68,13 @@ export async function serve(options: ServeOptions, io: ServeIO): Promise<{ close
   // A flag chooses the storage outright; DATABASE_URL applies only when no flag chose one.
   const databaseUrl = memory || options.dataDir !== undefined ? undefined : (options.databaseUrl ?? (env.DATABASE_URL || undefined));
   if (databaseUrl !== undefined) checkDatabaseUrl(databaseUrl, options.databaseUrl === undefined);
+  const limits = serveLimits(options, env);
 
   const { createMarketplaceServer } = await import('../../server/index.js');
   const { dataDir: defaultDataDir } = await import('../../server/paths.js');
   const dataDir = memory || databaseUrl ? undefined : (options.dataDir ?? (env.HSP_DATA_DIR || defaultDataDir()));
   const host = options.host ?? (env.HOST || '127.0.0.1');
+  keepNewFilesPrivate();
 
   let server: Awaited<ReturnType<typeof createMarketplaceServer>>;
   try {
@@ -81,7 +85,8 @@ export async function serve(options: ServeOptions, io: ServeIO): Promise<{ close
       dataDir,
       databaseUrl,
       secretKeyBase: env.MARKETPLACE_SECRET_KEY_BASE || undefined,
-      config: { uiUrl: env.MARKETPLACE_UI_URL },
+      config: { uiUrl: env.MARKETPLACE_UI_URL, ...limits.config },
+      cable: limits.cable,
       logger: !!options.log,
       onInternalError: (error) => io.stderr.write(`internal error: ${(error as Error)?.stack ?? String(error)}\n`),
     });
@@ -90,11 +95,55 @@ export async function serve(options: ServeOptions, io: ServeIO): Promise<{ close
   }
   const where = databaseUrl ? `PostgreSQL at ${redact(databaseUrl)}` : memory ? 'an in-memory database' : dataDir;
   io.stdout.write(`Marketplace listening at ${server.url} (data: ${where})\n`);
+  if (server.adminTokenRenewed) io.stdout.write(`The stored administrator token ${server.adminTokenRenewed}: a new one was written.\n`);
   if (server.adminTokenFile) {
     io.stdout.write(`Administrator token written to ${server.adminTokenFile}\n`);
     io.stdout.write(`Sign in with: hsp login --url ${server.url} --with-token < ${server.adminTokenFile}\n`);
   }
   return server;
+}
+
+/**
+ * Everything the server writes from now on (the database's files, the token, the socket) is
+ * its owner's alone. The umask is process-wide, so it also covers a database run in a worker
+ * thread, which cannot set it; a process that is itself a worker leaves it to its parent.
+ */
+function keepNewFilesPrivate(): void {
+  if (isMainThread && process.platform !== 'win32') process.umask(0o077);
+}
+
+export interface ServeTokenOptions {
+  dataDir?: string;
+  databaseUrl?: string;
+  json?: boolean;
+}
+
+/**
+ * `hsp serve token`: prints a fresh administrator token for a data folder (asking the server
+ * that runs on it, if one does) or for a PostgreSQL database. Only who can read the folder, or
+ * connect to the database, gets one: they hold the signing key anyway.
+ */
+export async function serveToken(options: ServeTokenOptions, io: ServeIO): Promise<void> {
+  const env = io.env;
+  if (options.dataDir !== undefined && options.databaseUrl !== undefined) {
+    throw new UsageError('--data-dir cannot be combined with --database-url: the data lives in the PostgreSQL server.');
+  }
+  const databaseUrl = options.dataDir !== undefined ? undefined : (options.databaseUrl ?? (env.DATABASE_URL || undefined));
+  if (databaseUrl !== undefined) checkDatabaseUrl(databaseUrl, options.databaseUrl === undefined);
+  const { issueAdministratorToken } = await import('../../server/index.js');
+  const { dataDir: defaultDataDir } = await import('../../server/paths.js');
+  const dataDir = databaseUrl ? undefined : (options.dataDir ?? (env.HSP_DATA_DIR || defaultDataDir()));
+  keepNewFilesPrivate();
+
+  let minted: Awaited<ReturnType<typeof issueAdministratorToken>>;
+  try {
+    minted = await issueAdministratorToken({ dataDir, databaseUrl, secretKeyBase: env.MARKETPLACE_SECRET_KEY_BASE || undefined });
+  } catch (error) {
+    throw new StartupError(describeStartupError(error, { port: 0, host: '', databaseUrl, dataDir }), { cause: error });
+  }
+  // stdout holds the token alone, for a pipe into `hsp login --with-token`.
+  if (options.json) io.stdout.write(`${JSON.stringify({ token: minted.token, expires_at: minted.expiresAt.toISOString() })}\n`);
+  else io.stdout.write(`${minted.token}\n`);
 }
 
 function parsePort(raw: string, fromEnv: boolean): number {
@@ -145,6 +194,8 @@ export function describeStartupError(error: unknown, context: StartupContext): s
   const code = err?.code;
   const message = firstLine(err?.message ?? String(error));
   const database = context.databaseUrl ? databaseLabel(context.databaseUrl) : undefined;
+  // The data folder's own refusals (in use, not private, not a marketplace) are already sentences.
+  if (err?.name === 'DataFolderError' || err?.name === 'NoMarketplaceError') return sentence(message);
 
   if (err?.syscall === 'listen' || code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL') {
     if (code === 'EADDRINUSE') return `Port ${context.port} on ${context.host} is already in use; choose another with --port.`;

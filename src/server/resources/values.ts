@@ -2,9 +2,33 @@
  * Request values → column values, one readable 422 per wrong field. Unknown fields are
  * ignored (clients send rendered records back), types are checked, not guessed.
  */
+import { findValueProblem, MAX_DEPTH, nestingExceeds, textProblem } from '../bodies.js';
 import { invalid, HttpError } from '../errors.js';
 import { Upload } from '../uploads.js';
-import { UUID_PATTERN, type Field, type ResourceDefinition, type Row } from './definition.js';
+import { UUID_PATTERN, type Field, type FieldType, type ResourceDefinition, type Row } from './definition.js';
+
+/**
+ * The longest value of a field that declares no `maxLength`, in characters (of the JSON text for
+ * JSON fields). 255 characters of text take at most 1,020 bytes, well within the 2,704 bytes
+ * of a PostgreSQL btree entry: every unique name stays indexable.
+ */
+export const DEFAULT_MAX_LENGTH: Partial<Record<FieldType, number>> = { text: 255, json: 65_536 };
+
+export function maxLengthOf(field: Field): number | undefined {
+  return field.maxLength ?? DEFAULT_MAX_LENGTH[field.type];
+}
+
+/** Whether `text` has more than `max` characters (code points: an emoji is one, as in Rails). */
+export function longerThan(text: string, max: number): boolean {
+  if (text.length <= max) return false;
+  let count = 0;
+  for (const _ of text) if (++count > max) return true;
+  return false;
+}
+
+/** Timestamps PostgreSQL and every client can hold: years 1 to 9999. */
+const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
 
 /** The record's fields from a body that may be wrapped (`{"product": {...}}`) or flat. */
 export function unwrap(body: unknown, root: string): Record<string, unknown> {
@@ -54,6 +78,15 @@ export function toColumns(definition: ResourceDefinition, input: Record<string, 
   return values;
 }
 
+/**
+ * What `toColumns` checks from the body alone (types, lengths, text the database cannot hold),
+ * for the app to run before any permission check: a bad body is the client's mistake whoever
+ * sends it. Required fields are the routes' concern (create needs them, update does not).
+ */
+export function checkBodyFields(definition: ResourceDefinition, body: unknown): void {
+  toColumns(definition, unwrap(body, definition.root), 'update');
+}
+
 type Converted = { value: unknown } | { error: string };
 
 function convert(field: Field, raw: unknown): Converted {
@@ -63,6 +96,10 @@ function convert(field: Field, raw: unknown): Converted {
     case 'text': {
       if (typeof raw !== 'string' && typeof raw !== 'number') return { error: 'must be a string' };
       const text = String(raw);
+      const problem = textProblem(text);
+      if (problem) return { error: problem };
+      const max = maxLengthOf(field);
+      if (max !== undefined && longerThan(text, max)) return { error: `is too long (maximum is ${max} characters)` };
       if (field.enum && !field.enum.includes(text)) return { error: `must be one of: ${field.enum.join(', ')}` };
       return { value: text };
     }
@@ -83,23 +120,39 @@ function convert(field: Field, raw: unknown): Converted {
       // A time without a zone is UTC, as the specification says.
       const text = typeof raw === 'string' && /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(raw) ? `${raw}Z` : raw;
       const date = new Date(text);
-      return Number.isNaN(date.getTime()) ? { error: 'must be an ISO 8601 date and time' } : { value: date };
+      if (Number.isNaN(date.getTime())) return { error: 'must be an ISO 8601 date and time' };
+      if (date.getTime() < EARLIEST || date.getTime() > LATEST) return { error: 'must be between the years 1 and 9999' };
+      return { value: date };
     }
-    case 'json': {
-      if (typeof raw === 'string') {
-        if (!field.acceptsJsonString) return { error: 'must be a JSON object or array' };
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(raw);
-        } catch {
-          return { error: 'must be valid JSON' };
-        }
-        return parsed !== null && typeof parsed === 'object' ? { value: JSON.stringify(parsed) } : { error: 'must be a JSON object or array' };
-      }
-      if (typeof raw !== 'object') return { error: 'must be a JSON object or array' };
-      return { value: JSON.stringify(raw) };
+    case 'json':
+      return convertJson(field, raw);
+  }
+}
+
+/**
+ * A JSON field: an object or array (or, where the field accepts it, a JSON-encoded string of
+ * one), bounded in length and nesting before it is parsed or serialised, and holding nothing
+ * PostgreSQL's jsonb refuses (a `\u0000` escape, an unpaired surrogate).
+ */
+function convertJson(field: Field, raw: unknown): Converted {
+  const max = maxLengthOf(field)!;
+  const tooLong = { error: `is too long (maximum is ${max} characters of JSON)` };
+  let value = raw;
+  if (typeof raw === 'string') {
+    if (!field.acceptsJsonString) return { error: 'must be a JSON object or array' };
+    if (raw.length > max) return tooLong;
+    if (nestingExceeds(raw, MAX_DEPTH)) return { error: `is nested deeper than ${MAX_DEPTH} levels` };
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return { error: 'must be valid JSON' };
     }
   }
+  if (value === null || typeof value !== 'object') return { error: 'must be a JSON object or array' };
+  const found = findValueProblem(value);
+  if (found) return { error: found.path ? `${found.path} ${found.problem}` : found.problem };
+  const text = JSON.stringify(value);
+  return text.length > max ? tooLong : { value: text };
 }
 
 /** A record as JSON: timestamps as ISO 8601 UTC with milliseconds, like Rails. */

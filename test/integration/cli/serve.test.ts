@@ -4,60 +4,19 @@
  * scratch database through --database-url. Bad input must end in one sentence on stderr and a
  * non-zero exit code (2 for usage errors), never a stack trace.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, spawnHsp, type HspExit } from '../../helpers/hsp-process.js';
 import { scratchDatabase } from '../../helpers/marketplace.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = join(root, 'bin', 'hsp');
 const postgresUrl = process.env.HSP_TEST_DATABASE_URL;
-
-/** The child's environment: ours without the variables `hsp serve` reads, plus `extra`. */
-function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const name of ['PORT', 'HOST', 'DATABASE_URL', 'HSP_DATA_DIR', 'MARKETPLACE_SECRET_KEY_BASE', 'HSP_TEST_DATABASE_URL']) delete env[name];
-  return { ...env, ...extra };
-}
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Starts `hsp …`; `output()` has everything printed so far, `exited` resolves at the end. */
-function hsp(args: string[], extraEnv: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: childEnv(extraEnv), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<Run>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return {
-    child,
-    exited,
-    output: () => ({ stdout, stderr }),
-    /** Resolves when stdout matches, rejects if the process ends first. */
-    async waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
-      for (;;) {
-        const match = stdout.match(pattern);
-        if (match) return match;
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`hsp exited before printing ${pattern}:\n${stdout}${stderr}`);
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    },
-  };
-}
 
 /** Starts a server, checks what it prints and that its token works, stops it with SIGTERM. */
 async function serveAndStop(args: string[], extraEnv: Record<string, string> = {}) {
-  const server = hsp(['serve', ...args, '--port', '0'], extraEnv);
+  const server = spawnHsp(['serve', ...args, '--port', '0'], { env: extraEnv });
   try {
     const [, url] = await server.waitFor(/^Marketplace listening at (http:\/\/127\.0\.0\.1:\d+)\b.*$/m);
     const [, tokenFile] = await server.waitFor(/^Administrator token written to (.+)$/m);
@@ -91,7 +50,7 @@ async function closedPort(): Promise<number> {
 }
 
 /** A failed start: exactly one line on stderr, no stack trace, nothing served. */
-function expectOneSentence(run: Run) {
+function expectOneSentence(run: HspExit) {
   const lines = run.stderr.trimEnd().split('\n');
   expect(lines, run.stderr).toHaveLength(1);
   expect(lines[0]).toMatch(/^[A-Z-].*[.!?)]$/);
@@ -112,7 +71,7 @@ describe.skipIf(postgresUrl)('hsp serve on PGlite', () => {
     { args: ['--database-url', 'mysql://x'], code: 2, says: /postgres:\/\// },
     { args: ['--nonsense'], code: 2, says: /Unknown option/ },
   ])('$args → exit $code with one sentence', async ({ args, code, says }) => {
-    const run = await hsp(['serve', ...args]).exited;
+    const run = await spawnHsp(['serve', ...args]).exited;
     expect(run.code).toBe(code);
     expectOneSentence(run);
     expect(run.stderr).toMatch(says);
@@ -120,7 +79,7 @@ describe.skipIf(postgresUrl)('hsp serve on PGlite', () => {
 
   it('an unreachable PostgreSQL server → exit 1 with one sentence naming it', async () => {
     const port = await closedPort();
-    const run = await hsp(['serve', '--database-url', `postgres://hsp:secret@127.0.0.1:${port}/hsp`, '--port', '0']).exited;
+    const run = await spawnHsp(['serve', '--database-url', `postgres://hsp:secret@127.0.0.1:${port}/hsp`, '--port', '0']).exited;
     expect(run.code).toBe(1);
     expectOneSentence(run);
     expect(run.stderr).toContain(`127.0.0.1:${port}`);
@@ -132,7 +91,7 @@ describe.skipIf(postgresUrl)('hsp serve on PGlite', () => {
     await new Promise((resolve) => blocker.once('listening', resolve));
     const { port } = blocker.address() as AddressInfo;
     try {
-      const run = await hsp(['serve', '--memory', '--port', String(port)]).exited;
+      const run = await spawnHsp(['serve', '--memory', '--port', String(port)]).exited;
       expect(run.code).toBe(1);
       expectOneSentence(run);
       expect(run.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
@@ -142,17 +101,17 @@ describe.skipIf(postgresUrl)('hsp serve on PGlite', () => {
   }, 60_000);
 
   it('--version and --help work without loading the server (no fastify, no PGlite)', async () => {
-    const version = await hsp(['--version']).exited;
+    const version = await spawnHsp(['--version']).exited;
     expect(version).toMatchObject({ code: 0, stderr: '' });
-    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version);
-    const help = await hsp(['serve', '--help']).exited;
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version);
+    const help = await spawnHsp(['serve', '--help']).exited;
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--database-url');
 
     // What --help pays for: dist/cli/main.js and the command tree it loads (the modules it
     // imports dynamically), with everything those import statically. The commands' own modules
     // are imported dynamically by the tree, only when they run, so they are not counted.
-    const main = join(root, 'dist', 'cli', 'main.js');
+    const main = join(repoRoot, 'dist', 'cli', 'main.js');
     const tree = [...readFileSync(main, 'utf8').matchAll(/\bimport\(\s*["'](\.[^"']+)["']\s*\)/g)].map(([, path]) => join(dirname(main), path!));
     const seen = new Set<string>();
     const packages = [main, ...tree].flatMap((file) => staticImports(file, seen));

@@ -85,7 +85,7 @@ describe('platform events from hsp serve', () => {
     const stream = await client.events.platform('00000000-0000-4000-8000-000000000000', fast);
     open.push(stream);
     const error = await new Promise<Error>((resolve) => stream.once('error', resolve));
-    expect(error.message).toBe('Could not open the event stream: the server answered HTTP 401 instead of opening a WebSocket: the token was refused.');
+    expect(error.message).toBe('Could not open the event stream: the server answered HTTP 401 instead of opening a WebSocket: the token was refused (The bearer token is not a JWT).');
   });
 
   it('ends a stream when its token is signed out, and only that stream', async () => {

@@ -7,53 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Product } from '../../../src/index.js';
-import { useMarketplace, type TestMarketplace } from '../../helpers/marketplace.js';
+import { useMarketplace } from '../../helpers/marketplace.js';
+import { expectSentence, rawRequest, type RawOptions } from '../../helpers/raw-request.js';
 
 const m = useMarketplace();
 
-interface Sent {
-  status: number;
-  headers: Headers;
-  body: unknown;
-}
-
-/** A raw request as the administrator (or `token: null` for anonymous); never a 500. */
-async function send(
-  server: TestMarketplace,
-  method: string,
-  path: string,
-  options: { body?: unknown; raw?: string | FormData; headers?: Record<string, string>; token?: string | null } = {},
-): Promise<Sent> {
-  const token = options.token === undefined ? server.server.adminToken : options.token;
-  const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (options.body !== undefined) headers['content-type'] ??= 'application/json';
-  const res = await fetch(`${server.url}${path}`, {
-    method,
-    headers,
-    body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-  });
-  const text = await res.text();
-  expect(res.status, `${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`).toBeLessThan(500);
-  let body: unknown = text;
-  try {
-    body = text ? JSON.parse(text) : null;
-  } catch {
-    // Not JSON: keep the text.
-  }
-  return { status: res.status, headers: res.headers, body };
-}
-
-const api = (method: string, path: string, options?: Parameters<typeof send>[3]) => send(m, method, path, options);
-
-/** A 4xx carries one sentence saying what is wrong, and no stack trace. */
-function expectSentence(sent: Sent, status: number, pattern?: RegExp): void {
-  expect(sent.status).toBe(status);
-  const message = (sent.body as { message?: string }).message;
-  expect(message).toMatch(/^[A-Z"].*[.]$/);
-  if (pattern) expect(message).toMatch(pattern);
-  expect(JSON.stringify(sent.body)).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
-}
+/** A raw request to this file's marketplace as the administrator (or `token: null` for anonymous); never a 500. */
+const api = (method: string, path: string, options?: RawOptions) => rawRequest(m, method, path, options);
 
 interface Envelope<T = Record<string, unknown>> {
   total_pages: number;
@@ -66,7 +26,7 @@ interface Envelope<T = Record<string, unknown>> {
 
 let made = 0;
 async function product(extra: Record<string, unknown> = {}): Promise<Product> {
-  const sent = await api('POST', '/products', { body: { product: { name: `Wire product ${++made} ${randomUUID()}`, ...extra } } });
+  const sent = await api('POST', '/products', { json: { product: { name: `Wire product ${++made} ${randomUUID()}`, ...extra } } });
   expect(sent.status).toBe(201);
   return sent.body as Product;
 }
@@ -151,7 +111,7 @@ describe('filters and sorting', () => {
     }
     expect(((await api('GET', `/products?name=${encodeURIComponent("' OR 1=1 --")}`)).body as Envelope).results).toEqual([]);
     expect(((await api('GET', '/products?per_page=1')).body as Envelope).total_entries).toBe(before.total_entries);
-    expect((await api('POST', '/products/search', { body: { text: "'); DROP TABLE products; --" } })).status).toBe(200);
+    expect((await api('POST', '/products/search', { json: { text: "'); DROP TABLE products; --" } })).status).toBe(200);
   });
 });
 
@@ -160,7 +120,7 @@ describe('cascades', () => {
     const p = await product();
     const base = `/products/${p.id}`;
     const created = async (path: string, body: unknown) => {
-      const sent = await api('POST', path, { body });
+      const sent = await api('POST', path, { json: body });
       expect(sent.status, `POST ${path}`).toBe(201);
       return (sent.body as { id: string }).id;
     };
@@ -226,7 +186,7 @@ describe('cascades', () => {
 describe('uniqueness under concurrency', () => {
   it('8 concurrent creates of one product name: exactly one wins, the others get 422', async () => {
     const name = `Race ${randomUUID()}`;
-    const results = await Promise.all(Array.from({ length: 8 }, () => api('POST', '/products', { body: { product: { name } } })));
+    const results = await Promise.all(Array.from({ length: 8 }, () => api('POST', '/products', { json: { product: { name } } })));
     const statuses = results.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 422, 422, 422, 422, 422, 422, 422]);
     for (const loser of results.filter((r) => r.status === 422)) expect(loser.body).toEqual({ name: ['has already been taken'] });
@@ -235,7 +195,7 @@ describe('uniqueness under concurrency', () => {
 
   it('8 concurrent creates of one build version: exactly one wins, the others get 422', async () => {
     const p = await product();
-    const results = await Promise.all(Array.from({ length: 8 }, () => api('POST', `/products/${p.id}/builds`, { body: { build: { version: '1.0.0' } } })));
+    const results = await Promise.all(Array.from({ length: 8 }, () => api('POST', `/products/${p.id}/builds`, { json: { build: { version: '1.0.0' } } })));
     expect(results.map((r) => r.status).sort()).toEqual([201, 422, 422, 422, 422, 422, 422, 422]);
     for (const loser of results.filter((r) => r.status === 422)) expect(loser.body).toEqual({ version: ['has already been taken'] });
   });
@@ -245,12 +205,12 @@ describe('bad input', () => {
   it('malformed JSON is a 400 with a sentence', async () => {
     expectSentence(await api('POST', '/products', { raw: '{"product": {"name": ', headers: { 'content-type': 'application/json' } }), 400, /not valid JSON/);
     expectSentence(await api('POST', '/products', { raw: '[1, 2]', headers: { 'content-type': 'application/json' } }), 400, /must be a JSON object/);
-    expectSentence(await api('POST', '/products', { body: { product: 'name' } }), 400, /"product" must be a JSON object/);
+    expectSentence(await api('POST', '/products', { json: { product: 'name' } }), 400, /"product" must be a JSON object/);
   });
 
   it('unknown fields are ignored; read-only ones too', async () => {
     const name = `Unknown fields ${randomUUID()}`;
-    const sent = await api('POST', '/products', { body: { product: { name, colour: 'blue', created_at: '2001-01-01T00:00:00Z', path: '/x', url: 'http://x' } } });
+    const sent = await api('POST', '/products', { json: { product: { name, colour: 'blue', created_at: '2001-01-01T00:00:00Z', path: '/x', url: 'http://x' } } });
     expect(sent.status).toBe(201);
     expect(sent.body).toMatchObject({ name });
     expect(sent.body).not.toHaveProperty('colour');
@@ -259,7 +219,7 @@ describe('bad input', () => {
 
   it('flat bodies work like wrapped ones', async () => {
     const name = `Flat ${randomUUID()}`;
-    expect((await api('POST', '/products', { body: { name } })).body).toMatchObject({ name });
+    expect((await api('POST', '/products', { json: { name } })).body).toMatchObject({ name });
   });
 
   it.each([
@@ -274,14 +234,14 @@ describe('bad input', () => {
     ['/interfaces', { interface: { name: 'T', uri: 'urn:t', version: '1', ordinal: 99999999999 } }, { ordinal: ['must be an integer'] }],
     ['/licenses', { license: { name: 'T', url: 'urn:t', uses: -1 } }, { uses: ['must be greater than or equal to 0'] }],
   ])('wrong types are 422s naming the field: POST %s %j', async (path, body, errors) => {
-    const sent = await api('POST', path, { body });
+    const sent = await api('POST', path, { json: body });
     expect(sent.status).toBe(422);
     expect(sent.body).toEqual(errors);
   });
 
   it('JSON fields: objects or JSON-encoded objects, nothing else', async () => {
     const p = await product();
-    const build = async (permissions: unknown) => api('POST', `/products/${p.id}/builds`, { body: { build: { version: randomUUID(), permissions } } });
+    const build = async (permissions: unknown) => api('POST', `/products/${p.id}/builds`, { json: { build: { version: randomUUID(), permissions } } });
     expect((await build('{"network":true}')).body).toMatchObject({ permissions: { network: true } });
     expect((await build({ network: false })).body).toMatchObject({ permissions: { network: false } });
     expect((await build('{not json')).body).toEqual({ permissions: ['must be valid JSON'] });
@@ -305,12 +265,12 @@ describe('bad input', () => {
     }
     expectSentence(await api('POST', '/products/xyz/publish'), 404);
     expectSentence(await api('DELETE', '/badges/xyz'), 404);
-    expectSentence(await api('PATCH', `/products/${p.id}/builds/xyz`, { body: {} }), 404);
+    expectSentence(await api('PATCH', `/products/${p.id}/builds/xyz`, { json: {} }), 404);
   });
 
   it('an unknown id is a 404, and so is a child under the wrong parent', async () => {
     const [a, b] = [await product(), await product()];
-    const build = (await api('POST', `/products/${a.id}/builds`, { body: { version: '1' } })).body as { id: string };
+    const build = (await api('POST', `/products/${a.id}/builds`, { json: { version: '1' } })).body as { id: string };
     expectSentence(await api('GET', `/products/${randomUUID()}`), 404, /No product with id/);
     expectSentence(await api('GET', `/products/${b.id}/builds/${build.id}`), 404, /No build with id/);
     expectSentence(await api('GET', `/products/${randomUUID()}/builds/${build.id}/configurations`), 404);
@@ -321,16 +281,16 @@ describe('bad input', () => {
     for (const path of ['/products', `/products/${p.id}`, `/products/${p.id}/logo/small`, '/status']) {
       expectSentence(await api('GET', path, { headers: { accept: 'text/html' } }), 406, /Accept/);
     }
-    expectSentence(await api('POST', '/products', { body: { name: 'x' }, headers: { accept: 'text/html' } }), 406);
+    expectSentence(await api('POST', '/products', { json: { name: 'x' }, headers: { accept: 'text/html' } }), 406);
   });
 
   it('a JSON body over the limit is a 413', async () => {
-    const sent = await api('POST', '/products', { body: { product: { name: 'Big', description: 'x'.repeat(1024 * 1024 + 1) } } });
+    const sent = await api('POST', '/products', { json: { product: { name: 'Big', description: 'x'.repeat(1024 * 1024 + 1) } } });
     expectSentence(sent, 413, /too large/);
   });
 
   it('a body that is neither JSON nor multipart is refused with a sentence', async () => {
-    expectSentence(await api('POST', '/products', { raw: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, /Send JSON/);
+    expectSentence(await api('POST', '/products', { raw: '<product/>', headers: { 'content-type': 'application/xml' } }), 415, /Send JSON/);
     expectSentence(await api('POST', '/products', { raw: 'name=x', headers: { 'content-type': 'text/plain' } }), 400, /must be a JSON object/);
   });
 
@@ -347,11 +307,11 @@ describe('bad input', () => {
 describe('records', () => {
   it('client-supplied UUIDs are honoured, once', async () => {
     const id = randomUUID();
-    const sent = await api('POST', '/products', { body: { product: { id, name: `Chosen ${id}` } } });
+    const sent = await api('POST', '/products', { json: { product: { id, name: `Chosen ${id}` } } });
     expect(sent.status).toBe(201);
     expect(sent.body).toMatchObject({ id });
     expect(sent.headers.get('location')).toBe(`${m.url}/products/${id}`);
-    const again = await api('POST', '/products', { body: { product: { id: id.toUpperCase(), name: `Chosen again ${id}` } } });
+    const again = await api('POST', '/products', { json: { product: { id: id.toUpperCase(), name: `Chosen again ${id}` } } });
     expect(again.status).toBe(422);
     expect(again.body).toEqual({ id: ['has already been taken'] });
   });
@@ -359,13 +319,13 @@ describe('records', () => {
   it('every created record answers 201 with a Location and carries path and url that lead back to it', async () => {
     const p = await product();
     const newInterface = async () =>
-      ((await api('POST', '/interfaces', { body: { name: `Links ${randomUUID()}`, uri: `urn:uuid:${randomUUID()}`, version: '1' } })).body as { id: string }).id;
+      ((await api('POST', '/interfaces', { json: { name: `Links ${randomUUID()}`, uri: `urn:uuid:${randomUUID()}`, version: '1' } })).body as { id: string }).id;
     const [ifaceId, substituteId] = [await newInterface(), await newInterface()];
     const license = (await m.admin.licenses.list({ name: 'MIT' } as never)).items[0]!.id;
     const user = await m.user('Link Holder');
     const paths: Record<string, string> = {};
     const create = async (name: string, path: string, body: Record<string, unknown>) => {
-      const sent = await api('POST', path.replace(/\{(\w+)\}/g, (_, key: string) => paths[key]!.split('/').pop()!), { body });
+      const sent = await api('POST', path.replace(/\{(\w+)\}/g, (_, key: string) => paths[key]!.split('/').pop()!), { json: body });
       expect(sent.status, `${name}: ${JSON.stringify(sent.body)}`).toBe(201);
       const record = sent.body as { id: string; path: string; url: string };
       expect(record.path, name).toMatch(new RegExp(`/${record.id}$`));
@@ -402,27 +362,27 @@ describe('uploads over the limit', () => {
   const small = useMarketplace({ config: { uploadLimit: 1024 } });
 
   it('answer 413 with a sentence, and store nothing', async () => {
-    const sent = await send(small, 'POST', '/products', { body: { product: { name: 'Small server product' } } });
+    const sent = await rawRequest(small, 'POST', '/products', { json: { product: { name: 'Small server product' } } });
     const p = sent.body as Product;
     const form = new FormData();
     form.append('product[logo]', new Blob([new Uint8Array(4096)], { type: 'image/png' }), 'big.png');
-    expectSentence(await send(small, 'PATCH', `/products/${p.id}`, { raw: form }), 413, /"big\.png" is larger than this marketplace accepts \(1 KiB\)/);
-    expect((await send(small, 'GET', `/products/${p.id}/logo/large`)).status).toBe(404);
+    expectSentence(await rawRequest(small, 'PATCH', `/products/${p.id}`, { raw: form }), 413, /"big\.png" is larger than this marketplace accepts \(1 KiB\)/);
+    expect((await rawRequest(small, 'GET', `/products/${p.id}/logo/large`)).status).toBe(404);
 
-    const build = (await send(small, 'POST', `/products/${p.id}/builds`, { body: { version: '1' } })).body as { id: string };
+    const build = (await rawRequest(small, 'POST', `/products/${p.id}/builds`, { json: { version: '1' } })).body as { id: string };
     const asset = new FormData();
     asset.append('build[asset]', new Blob([new Uint8Array(2048)]), 'app.tgz');
-    expectSentence(await send(small, 'PATCH', `/products/${p.id}/builds/${build.id}`, { raw: asset }), 413);
+    expectSentence(await rawRequest(small, 'PATCH', `/products/${p.id}/builds/${build.id}`, { raw: asset }), 413);
 
     // At the limit is fine.
     const fits = new FormData();
     fits.append('build[asset]', new Blob([new Uint8Array(1024)]), 'app.tgz');
-    expect((await send(small, 'PATCH', `/products/${p.id}/builds/${build.id}`, { raw: fits })).body).toMatchObject({ asset_available: true });
+    expect((await rawRequest(small, 'PATCH', `/products/${p.id}/builds/${build.id}`, { raw: fits })).body).toMatchObject({ asset_available: true });
   });
 
   it('refuse an anonymous upload before reading it: 401, not 413', async () => {
     const form = new FormData();
     form.append('product[logo]', new Blob([new Uint8Array(64 * 1024)], { type: 'image/png' }), 'big.png');
-    expectSentence(await send(small, 'POST', '/products', { raw: form, token: null }), 401, /sign in to upload files/);
+    expectSentence(await rawRequest(small, 'POST', '/products', { raw: form, token: null }), 401, /sign in to upload files/);
   });
 });

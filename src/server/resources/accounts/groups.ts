@@ -9,7 +9,7 @@ export const groups: ResourceDefinition = {
   path: '/groups',
   fields: {
     name: { type: 'text', required: true, sortable: true },
-    description: { type: 'text', sortable: true },
+    description: { type: 'text', sortable: true, maxLength: 10_000 },
   },
   defaultSort: 'name',
   listShape: 'envelope',

@@ -15,7 +15,7 @@ export const roles: ResourceDefinition = {
   path: '/roles',
   fields: {
     name: { type: 'text', required: true, sortable: true },
-    description: { type: 'text' },
+    description: { type: 'text', maxLength: 10_000 },
     default: { type: 'boolean', sortable: true },
     // A JSON object on the wire (unlike the other JSON fields); a JSON string is accepted too.
     permissions: { type: 'json', acceptsJsonString: true, filterable: false },
@@ -57,7 +57,22 @@ function withTemplate(permissions: Permissions): Permissions {
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * Checks `{noun: {verb: boolean}}` and merges it into the template. Unknown nouns are allowed
+ * The flags a role may hold: booleans, and the strings and numbers a form post sends
+ * (`role[permissions][products][read]=1`), read as `normalisePermissions` reads stored roles.
+ */
+const FLAGS = new Map<unknown, boolean>([
+  [true, true],
+  ['true', true],
+  ['1', true],
+  [1, true],
+  [false, false],
+  ['false', false],
+  ['0', false],
+  [0, false],
+]);
+
+/**
+ * Checks `{noun: {verb: boolean}}` (or a form's `"true"`/`"1"`, `"false"`/`"0"`) and merges it into the template. Unknown nouns are allowed
  * (the specification lists nouns with "…"); unknown verbs of the template's nouns are refused
  * because the server would never look at them (a typo such as `products.raed`).
  */
@@ -72,8 +87,9 @@ export function validatePermissions(value: unknown): Permissions {
     for (const [verb, flag] of Object.entries(verbs as Record<string, unknown>)) {
       if (!NAME.test(verb)) throw invalid('permissions', `${noun} has an invalid verb ${JSON.stringify(verb.slice(0, 40))}`);
       if (known && !(verb in known)) throw invalid('permissions', `${noun}.${verb} is not a permission; ${noun} has ${Object.keys(known).join(', ')}`);
-      if (typeof flag !== 'boolean') throw invalid('permissions', `${noun}.${verb} must be true or false`);
-      (given[noun] ??= {})[verb] = flag;
+      const granted = FLAGS.get(flag);
+      if (granted === undefined) throw invalid('permissions', `${noun}.${verb} must be true or false`);
+      (given[noun] ??= {})[verb] = granted;
     }
   }
   return withTemplate(given);

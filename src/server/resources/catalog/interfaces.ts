@@ -9,7 +9,7 @@ export const interfaces: ResourceDefinition = {
   path: '/interfaces',
   fields: {
     name: { type: 'text', required: true, sortable: true },
-    uri: { type: 'text', required: true, sortable: true },
+    uri: { type: 'text', required: true, sortable: true, maxLength: 600 },
     version: { type: 'text', required: true, sortable: true },
     ordinal: { type: 'integer', sortable: true },
   },

@@ -10,8 +10,8 @@ export const licenses: ResourceDefinition = {
   fields: {
     name: { type: 'text', required: true, sortable: true },
     // The licence text's URL, not a self link: records keep it and link themselves by `path`.
-    url: { type: 'text', required: true, sortable: true },
-    description: { type: 'text' },
+    url: { type: 'text', required: true, sortable: true, maxLength: 600 },
+    description: { type: 'text', maxLength: 100_000 },
     expiry: { type: 'text', enum: ['indefinite', 'relative_date', 'absolute_date'] },
     expires_at: { type: 'timestamp', sortable: true },
     days_valid: { type: 'integer', min: 0 },

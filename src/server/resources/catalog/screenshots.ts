@@ -11,7 +11,7 @@ export const screenshots: ResourceDefinition = {
   parent: { param: 'product_id', column: 'product_id', resource: 'products' },
   fields: {
     product_id: { type: 'uuid' },
-    caption: { type: 'text', required: true, sortable: true },
+    caption: { type: 'text', required: true, sortable: true, maxLength: 600 },
   },
   defaultSort: 'created_at',
   listShape: 'envelope',
