@@ -8,20 +8,16 @@
  * Real processes throughout: the built bin/hsp (`npm run build`), a Node hook, the project's
  * own server on loopback.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Platform } from '../../../src/index.js';
 import { processIdentity } from '../../../src/process-identity.js';
 import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
-import { deployableBuild, LogRecorder, type Catalogue } from './harness.js';
+import { deployableBuild, spawnAgent, type Catalogue } from './harness.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = join(root, 'bin', 'hsp');
 
 const m = useMarketplace({ cable: { pingIntervalMs: 200 } });
 let owner: TestUser;
@@ -115,28 +111,9 @@ function expectNoOverlap(runs: Interval[]): void {
 
 /** `hsp agent listen …` with its own config directory (shared by the agents of one test). */
 function listen(config: string, args: string[]) {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('HSP_') && name !== 'DOCKER_HOST'));
-  const child = spawn(process.execPath, [bin, 'agent', 'listen', ...args], {
-    cwd: root,
-    env: { ...env, HSP_URL: m.url, HSP_TOKEN: owner.token, HSP_CONFIG_DIR: config },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  agents.push(child);
-  const logs = new LogRecorder();
-  let pending = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const line of lines) {
-      const { event, ...fields } = JSON.parse(line) as { event: string };
-      logs.log(event, fields);
-    }
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
-  return { child, logs, exited };
+  const agent = spawnAgent(args, { HSP_URL: m.url, HSP_TOKEN: owner.token, HSP_CONFIG_DIR: config });
+  agents.push(agent.child);
+  return agent;
 }
 
 async function scene(name: string): Promise<{ platform: Platform; config: string; marks: string; argv: string[] }> {

@@ -3,8 +3,11 @@
  * awaited, an orchestrator wrapper that counts calls, and an exec hook that keeps its state in
  * files (and can hold a deploy until the test lets it go).
  */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { Agent, type AgentOptions } from '../../../src/agent/agent.js';
 import type { AgentLog, Deployment, DeploymentReport, Orchestrator, Workload } from '../../../src/agent/orchestrator.js';
 import type { Marketplace, Platform } from '../../../src/index.js';
@@ -193,4 +196,43 @@ if (action === 'list') {
   );
   await chmod(path, 0o755);
   return path;
+}
+
+export interface AgentExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+export interface AgentProcess {
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  /** Its stdout's JSON log lines, as they come. */
+  logs: LogRecorder;
+  exited: Promise<AgentExit>;
+}
+
+const BIN = join(fileURLToPath(new URL('../../..', import.meta.url)), 'bin', 'hsp');
+
+/**
+ * `hsp agent listen …` as operators run it: the built bin/hsp (`npm test` builds dist/ first) in
+ * a child process, with none of this machine's HSP_ variables or DOCKER_HOST, plus `env`.
+ */
+export function spawnAgent(args: string[], env: NodeJS.ProcessEnv): AgentProcess {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('HSP_') && name !== 'DOCKER_HOST'));
+  const child = spawn(process.execPath, [BIN, 'agent', 'listen', ...args], { cwd: join(BIN, '..', '..'), env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs = new LogRecorder();
+  let pending = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      const { event, ...fields } = JSON.parse(line) as { event: string };
+      logs.log(event, fields);
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<AgentExit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+  return { child, logs, exited };
 }

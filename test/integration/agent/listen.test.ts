@@ -4,20 +4,16 @@
  * SIGKILL mid-deploy is survived by the next start, the health endpoints answer, and a
  * configuration that cannot work ends in one sentence.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../../src/index.js';
 import { hsp as hspInProcess } from '../../helpers/cli.js';
 import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
-import { deployableBuild, LogRecorder, writeHook, type Catalogue } from './harness.js';
+import { deployableBuild, spawnAgent, writeHook, type Catalogue } from './harness.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const bin = join(root, 'bin', 'hsp');
 
 const m = useMarketplace({ cable: { pingIntervalMs: 200 } });
 let owner: TestUser;
@@ -41,31 +37,11 @@ function agentEnv(): NodeJS.ProcessEnv {
   return { ...env, HSP_URL: m.url, HSP_TOKEN: owner.token, HSP_CONFIG_DIR: join(tmp, 'config') };
 }
 
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-}
-
 /** Starts `hsp agent listen …`; its stdout lines land in `logs` as they come. */
 function listen(args: string[]) {
-  const child = spawn(process.execPath, [bin, 'agent', 'listen', ...args], { cwd: root, env: agentEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const logs = new LogRecorder();
-  let pending = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-    pending += chunk;
-    const lines = pending.split('\n');
-    pending = lines.pop()!;
-    for (const line of lines) {
-      const { event, ...fields } = JSON.parse(line) as { event: string };
-      logs.log(event, fields);
-    }
-  });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
-  return { child, logs, exited };
+  const agent = spawnAgent(args, agentEnv());
+  children.push(agent.child);
+  return agent;
 }
 
 async function newPlatform(name: string): Promise<Platform> {
