@@ -7,14 +7,14 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import { checkAgentRoute, checkAgentWrite } from './auth/agent-access.js';
 import { authenticate } from './auth/authenticate.js';
 import type { ANONYMOUS } from './auth/caller.js';
-import { registerBodyParsers, screenBody, screenQuery } from './bodies.js';
+import { clip, registerBodyParsers, screenBody, screenQuery } from './bodies.js';
 import type { ServerContext } from './context.js';
 import { DatabaseUnavailableError } from './db/database.js';
 import { Cors } from './cors.js';
 import { fromUnstorableValue, HttpError } from './errors.js';
-import type { ResourceDefinition } from './resources/definition.js';
 import { checkBodyFields } from './resources/values.js';
 import { registerCrud } from './routes/crud.js';
+import { isMultipartRequest } from './uploads.js';
 import { registerRoutes } from './routes/index.js';
 
 export interface AppOptions {
@@ -36,12 +36,7 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
     // Refused before routing: our one error shape, a sentence rather than an echo of the URL.
     frameworkErrors: (error, req, frameworkReply) => {
       const reply = frameworkReply as unknown as FastifyReply;
-      const http =
-        error.code === 'FST_ERR_BAD_URL'
-          ? new HttpError(400, 'The URL is not valid: a percent-encoded part of its path is not UTF-8.')
-          : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-            ? new HttpError(404, 'No record has an id that long: a path segment has at most 100 characters.')
-            : toHttpError(error);
+      const http = toHttpError(error);
       cors.decorate(req, reply);
       return reply.code(http.status).type('application/json; charset=utf-8').send(http.body());
     },
@@ -73,18 +68,17 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
     req.caller = await authenticate(req.headers.authorization, { db: context.db, secret: context.secret, verifyProviderToken: context.verifyProviderToken });
     // Agent tokens are limited to what an agent needs, for every route alike.
     checkAgentRoute(req.caller, req.method, req.routeOptions.url, req.params as Record<string, string>);
-    if (!req.caller.user && /^multipart\//i.test(req.headers['content-type'] ?? '')) {
+    if (!req.caller.user && isMultipartRequest(req)) {
       throw new HttpError(401, 'You need to sign in to upload files.');
     }
   });
 
   // The body is judged before any permission check (and after multipart bodies are assembled,
   // in preValidation): what no caller may send gets its 400 or 422 whoever sends it.
-  const writes = writeRoutes(context);
   app.addHook('preHandler', async (req) => {
     if (req.body === undefined) return;
     screenBody(req.body);
-    const definition = writes.get(`${req.method} ${req.routeOptions.url}`);
+    const definition = req.routeOptions.config.writes;
     if (definition) checkBodyFields(definition, req.body);
   });
 
@@ -101,7 +95,7 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
     // A sentence, not an echo: a hostile path may be kilobytes long.
-    const error = new HttpError(404, `No route for ${req.method} ${path.length > 120 ? `${path.slice(0, 120)}…` : path}.`);
+    const error = new HttpError(404, `No route for ${req.method} ${clip(path, 120)}.`);
     reply.code(404).send(error.body());
   });
 
@@ -126,6 +120,10 @@ function toHttpError(error: FastifyError | HttpError): HttpError {
       return new HttpError(415, 'Send JSON (application/json), a form (application/x-www-form-urlencoded) or, for files, multipart/form-data.');
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE':
       return new HttpError(415, 'This upload must be sent as multipart/form-data.');
+    case 'FST_ERR_BAD_URL':
+      return new HttpError(400, 'The URL is not valid: a percent-encoded part of its path is not UTF-8.');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new HttpError(404, 'No record has an id that long: a path segment has at most 100 characters.');
   }
   if (error instanceof SyntaxError) return new HttpError(400, 'The request body is not valid JSON.');
   // A query past its time limit (or the embedded database restarting): its sentence, as a 503.
@@ -141,17 +139,6 @@ function toHttpError(error: FastifyError | HttpError): HttpError {
     return new HttpError(error.statusCode, /[.!?]$/.test(error.message) ? error.message : `${error.message}.`);
   }
   return new HttpError(500, 'Something went wrong on the server; it has been logged.');
-}
-
-/** The generic create and update routes (`POST /products`, `PATCH /products/:id`, …) and their resources. */
-function writeRoutes(context: ServerContext): Map<string, ResourceDefinition> {
-  const routes = new Map<string, ResourceDefinition>();
-  for (const definition of context.resources.all()) {
-    routes.set(`POST ${definition.path}`, definition);
-    routes.set(`PUT ${definition.path}/:id`, definition);
-    routes.set(`PATCH ${definition.path}/:id`, definition);
-  }
-  return routes;
 }
 
 /** HTTP content negotiation: absent, `*\/*`, `application/*`, `application/json` or `*+json` with q > 0. */

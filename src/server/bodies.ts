@@ -176,6 +176,6 @@ export function screenQuery(query: unknown): void {
 }
 
 /** Long names and values are cut in messages: a sentence, not an echo of the request. */
-function clip(text: string, length = 40): string {
+export function clip(text: string, length = 40): string {
   return text.length > length ? `${text.slice(0, length)}…` : text;
 }

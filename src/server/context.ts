@@ -1,6 +1,7 @@
 /** What every route needs, made once at start-up and passed down (no globals). */
 import type { Caller } from './auth/caller.js';
 import type { Database } from './db/database.js';
+import type { ResourceDefinition } from './resources/definition.js';
 import type { ResourceRegistry } from './resources/registry.js';
 
 export interface ServerConfig {
@@ -35,5 +36,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Browser-facing routes (login redirects) answer whatever the Accept header says. */
     anyAccept?: boolean;
+    /** The generic create and update routes: the resource whose fields the body must hold (checked before any permission). */
+    writes?: ResourceDefinition;
   }
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { mintAdministratorToken, recoverAdministratorToken, renewStoredAdminToken, type RecoveredToken, type TokenTarget } from './admin-token.js';
+import { ADMIN_TOKEN_FILE, ADMIN_TOKEN_TTL_SECONDS, mintAdministratorToken, recoverAdministratorToken, renewStoredAdminToken, type RecoveredToken, type TokenTarget } from './admin-token.js';
 import { buildApp } from './app.js';
 import { CableServer, type CableServerOptions } from './cable/server.js';
 import { verifyProviderToken } from './auth/identity-providers.js';
@@ -93,10 +93,10 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
     let adminTokenFile: string | undefined;
     if (seeded.administratorId) {
       // A year: this is the key to a fresh marketplace, kept in a file only its owner can read.
-      adminToken = (await issueToken(db, secret, { userId: seeded.administratorId }, 365 * 24 * 60 * 60)).token;
+      adminToken = (await issueToken(db, secret, { userId: seeded.administratorId }, ADMIN_TOKEN_TTL_SECONDS)).token;
       const dir = options.dataDir ?? (scratchDir = await mkdtemp(join(tmpdir(), 'hsp-marketplace-')));
       await mkdir(dir, { recursive: true });
-      adminTokenFile = join(dir, 'admin.token');
+      adminTokenFile = join(dir, ADMIN_TOKEN_FILE);
       await writeFile(adminTokenFile, `${adminToken}\n`, { mode: 0o600 });
     }
     // The owner's way back in after `hsp logout` (./admin-token.ts): a token that stopped working is replaced.

@@ -6,6 +6,7 @@
 import type { CableServerOptions } from '../../server/cable/server.js';
 import type { ServerConfig } from '../../server/context.js';
 import { parseDuration } from '../../agent/duration.js';
+import { defined } from '../../manifest/defined.js';
 import { normaliseOrigin } from '../../server/cors.js';
 import { parseSize } from '../../size.js';
 import { UsageError } from '../errors.js';
@@ -64,14 +65,10 @@ export function serveLimits(options: ServeLimitOptions, env: NodeJS.ProcessEnv):
   cable.trustForwardedFor = options.trustForwardedFor || /^(1|true|yes)$/i.test(env.HSP_TRUST_FORWARDED_FOR ?? '') || undefined;
   if (config.queryTimeoutMs === 0) throw new UsageError('The query time limit must be longer than 0 ms.');
 
-  return { config: withoutUndefined(config), cable: withoutUndefined(cable) };
+  return { config: defined(config), cable: defined(cable) };
 }
 
 function count(text: string, name: string): number {
   if (!/^\d{1,9}$/.test(text.trim()) || Number(text) < 1) throw new RangeError(`${name} must be a whole number of at least 1, not "${text}".`);
   return Number(text);
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -33,6 +33,12 @@ export interface Database extends Queryable {
  */
 export const DEFAULT_QUERY_TIMEOUT_MS = 10_000;
 
+/** The time limit an engine was given, or the default; a limit that is no duration is a mistake of the caller's. */
+export function queryTimeoutOf(ms: number = DEFAULT_QUERY_TIMEOUT_MS): number {
+  if (!(Number.isFinite(ms) && ms > 0)) throw new Error(`queryTimeoutMs must be a positive number of milliseconds, not ${ms}.`);
+  return ms;
+}
+
 /** PostgreSQL error codes the server turns into client errors. */
 export const PG = {
   uniqueViolation: '23505',

@@ -19,11 +19,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import {
-  DEFAULT_QUERY_TIMEOUT_MS,
   DatabaseUnavailableError,
   describeDuration,
   PG,
   QueryTimeoutError,
+  queryTimeoutOf,
   quoteIdent,
   type Database,
   type Queryable,
@@ -42,8 +42,7 @@ export interface PGliteOptions {
 export type PGliteDatabase = Database & { snapshot(): Promise<Blob> };
 
 export async function openPGlite(options: PGliteOptions = {}): Promise<PGliteDatabase> {
-  const limitMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
-  if (!(Number.isFinite(limitMs) && limitMs > 0)) throw new Error(`queryTimeoutMs must be a positive number of milliseconds, not ${limitMs}.`);
+  const limitMs = queryTimeoutOf(options.queryTimeoutMs);
   const scratch = options.dataDir ? undefined : await scratchDirectory();
   const removeScratch = async () => {
     if (!scratch) return;
@@ -201,8 +200,7 @@ class WorkerDatabase {
   facade(): PGliteDatabase {
     return {
       engine: 'pglite',
-      query: <R>(sql: string, params?: readonly unknown[]) => this.#call({ op: 'query', sql, params: prepare(params) }) as Promise<QueryResult<R>>,
-      exec: async (sql: string) => void (await this.#call({ op: 'exec', sql })),
+      ...this.#queryable(),
       transaction: (work) => this.#transaction(work),
       listen: (channel, onPayload) => this.#listen(channel, onPayload),
       close: () => this.#close(),
@@ -210,13 +208,18 @@ class WorkerDatabase {
     };
   }
 
-  async #transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    const tx: Transaction = { queue: [] };
-    await this.#call({ op: 'begin' }, undefined, tx);
-    const handle: Queryable = {
+  /** Queries and scripts, in an open transaction or outside any. */
+  #queryable(tx?: Transaction): Queryable {
+    return {
       query: <R>(sql: string, params?: readonly unknown[]) => this.#call({ op: 'query', sql, params: prepare(params) }, tx) as Promise<QueryResult<R>>,
       exec: async (sql: string) => void (await this.#call({ op: 'exec', sql }, tx)),
     };
+  }
+
+  async #transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const tx: Transaction = { queue: [] };
+    await this.#call({ op: 'begin' }, undefined, tx);
+    const handle = this.#queryable(tx);
     let result: T;
     try {
       result = await work(handle);

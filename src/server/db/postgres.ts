@@ -1,8 +1,6 @@
 /** A real PostgreSQL server through a `pg` pool (`--database-url`, `DATABASE_URL`). */
 import pg from 'pg';
-import { asPgError, DEFAULT_QUERY_TIMEOUT_MS, PG, QueryTimeoutError, quoteIdent, type Database, type Queryable, type QueryResult } from './database.js';
-
-export { quoteIdent } from './database.js';
+import { asPgError, PG, QueryTimeoutError, queryTimeoutOf, quoteIdent, type Database, type Queryable, type QueryResult } from './database.js';
 
 // Keep timestamps as text-free Dates and bigints as numbers where they fit, like PGlite does.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -14,8 +12,7 @@ export interface PostgresOptions {
 }
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
-  const limitMs = options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS;
-  if (!(Number.isFinite(limitMs) && limitMs > 0)) throw new Error(`queryTimeoutMs must be a positive number of milliseconds, not ${limitMs}.`);
+  const limitMs = queryTimeoutOf(options.queryTimeoutMs);
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, statement_timeout: Math.ceil(limitMs) });
   // An idle client's network error must not crash the server; the pool replaces it.
   pool.on('error', () => {});

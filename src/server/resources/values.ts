@@ -147,10 +147,11 @@ function convertJson(field: Field, raw: unknown): Converted {
     } catch {
       return { error: 'must be valid JSON' };
     }
+    // What arrived as an object was screened with the whole body (bodies.ts); a string was not.
+    const found = findValueProblem(value);
+    if (found) return { error: found.path ? `${found.path} ${found.problem}` : found.problem };
   }
   if (value === null || typeof value !== 'object') return { error: 'must be a JSON object or array' };
-  const found = findValueProblem(value);
-  if (found) return { error: found.path ? `${found.path} ${found.problem}` : found.problem };
   const text = JSON.stringify(value);
   return text.length > max ? tooLong : { value: text };
 }

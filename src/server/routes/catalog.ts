@@ -5,6 +5,7 @@ import type { ServerContext } from '../context.js';
 import { badRequest, denied, invalid, notFound } from '../errors.js';
 import { sendAttachment } from '../resources/attachments.js';
 import type { ResourceDefinition, Row } from '../resources/definition.js';
+import { longerThan } from '../resources/values.js';
 import { registerMultipart } from '../uploads.js';
 import { listRecords, loadRecord, render } from './crud.js';
 
@@ -85,10 +86,7 @@ async function search(context: ServerContext, products: ResourceDefinition, req:
 function searchWords(text: unknown): string[] {
   if (text === undefined || text === null) return [];
   if (typeof text !== 'string') throw invalid('text', 'must be a string');
-  // Characters, not UTF-16 units: counted only when the cheap bounds do not decide.
-  if (text.length > MAX_SEARCH_LENGTH && (text.length > 2 * MAX_SEARCH_LENGTH || [...text].length > MAX_SEARCH_LENGTH)) {
-    throw invalid('text', `is too long (at most ${MAX_SEARCH_LENGTH} characters)`);
-  }
+  if (longerThan(text, MAX_SEARCH_LENGTH)) throw invalid('text', `is too long (at most ${MAX_SEARCH_LENGTH} characters)`);
   const words = text.match(/[\p{L}\p{N}]+/gu) ?? [];
   if (words.length > MAX_SEARCH_WORDS) throw invalid('text', `has too many words (at most ${MAX_SEARCH_WORDS})`);
   return words;
