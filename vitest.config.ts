@@ -2,12 +2,15 @@ import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three projects:
+ * Four projects:
  * - `unit`: everything outside test/integration (SDK, resources, the built package).
  * - `integration-pglite`: the integration suite on the embedded database.
  * - `integration-postgres`: the same files again on a real PostgreSQL server, when
  *   HSP_TEST_DATABASE_URL names one (`.ci/run` starts one and sets it). Each test file then
  *   gets a scratch database of its own on that server (test/helpers/marketplace.ts).
+ * - `containers`: images and containers on a real Docker Engine (test/integration/container),
+ *   run once: they take minutes, and their database is whichever the test picks
+ *   (HSP_TEST_DATABASE_URL is passed on when set).
  */
 // Vitest evaluates this file more than once in its process (the root, then each project), so
 // the URL is kept on globalThis: after the first evaluation it is gone from process.env.
@@ -24,6 +27,7 @@ if (!postgresUrl && !shared.hspSkipNoted) {
 }
 
 const integration = ['test/integration/**/*.test.ts'];
+const containers = ['test/integration/container/**/*.test.ts'];
 
 export default defineConfig({
   test: {
@@ -40,16 +44,20 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration-pglite', include: integration },
+        test: { name: 'integration-pglite', include: integration, exclude: containers },
       },
       ...(postgresUrl
         ? [
             {
               extends: true as const,
-              test: { name: 'integration-postgres', include: integration, env: { HSP_TEST_DATABASE_URL: postgresUrl } },
+              test: { name: 'integration-postgres', include: integration, exclude: containers, env: { HSP_TEST_DATABASE_URL: postgresUrl } },
             },
           ]
         : []),
+      {
+        extends: true,
+        test: { name: 'containers', include: containers, env: postgresUrl ? { HSP_TEST_DATABASE_URL: postgresUrl } : {} },
+      },
     ],
   },
 });

@@ -41,7 +41,7 @@ export default async function runBench(ctx) {
     const file = join(scratch, `run-${++runs}.yaml`);
     await writeFile(file, largeManifest(`Bench product ${runs}`));
     proxy.reset();
-    await run(process.execPath, [hsp, 'publish', file, '--concurrency', String(concurrency), '--json'], { env, cwd: scratch, maxBuffer: 16 * 2 ** 20 });
+    await run(process.execPath, [hsp, 'publish', '--no-resolve', file, '--concurrency', String(concurrency), '--json'], { env, cwd: scratch, maxBuffer: 16 * 2 ** 20 });
     return { ms: proxy.applyWindowMs(), file };
   };
 
@@ -66,7 +66,7 @@ export default async function runBench(ctx) {
 
     ctx.log('publish: re-run with nothing to change');
     proxy.reset();
-    await run(process.execPath, [hsp, 'publish', last, '--json'], { env, cwd: scratch, maxBuffer: 16 * 2 ** 20 });
+    await run(process.execPath, [hsp, 'publish', '--no-resolve', last, '--json'], { env, cwd: scratch, maxBuffer: 16 * 2 ** 20 });
     const counts = proxy.counts();
     const writes = Object.entries(counts).reduce((n, [method, count]) => n + (WRITES.has(method) ? count : 0), 0);
     const reads = (counts.GET ?? 0) + (counts.HEAD ?? 0);

@@ -130,6 +130,9 @@ export class Agent implements HealthProbe {
       this.requestReconcile('subscribed');
     });
     this.log('agent.started', { platform: this.platformId, orchestrator: this.orchestrator.name, concurrency: this.options.concurrency ?? 4 });
+    // What changes on the host behind the agent's back is learnt as what changed while it was
+    // away: by a reconcile.
+    this.orchestrator.watch?.((reason) => this.requestReconcile(reason, this.options.reconcileDebounceMs ?? 250), this.listing.signal);
     this.loop = this.consume(stream);
   }
 
@@ -335,6 +338,11 @@ export class Agent implements HealthProbe {
       this.succeeded(instanceId);
       return;
     }
+    // Our own failure report coming back: the retry's backoff says when to try again, not the event.
+    if (hint.echo && known?.failedInput === input) {
+      this.log('instance.unchanged', { level: 'debug', instance: instanceId, retry: 'pending' });
+      return;
+    }
 
     let deployment: Deployment;
     try {
@@ -345,7 +353,7 @@ export class Agent implements HealthProbe {
       // Bad data does not get better by retrying; the instance's next update event brings the fix.
       this.succeeded(instanceId);
       this.log('deploy.refused', { instance: instanceId, build: short(instance.build_id), reason: error.message });
-      if (await reportFailed(this.place, instance, signal)) this.log('report.cleared', { instance: instanceId });
+      if (await reportFailed(this.place, instance, { orchestrator: this.orchestrator.name, error: error.message }, signal)) this.log('report.cleared', { instance: instanceId });
       return;
     }
 
@@ -382,14 +390,15 @@ export class Agent implements HealthProbe {
       report = await this.orchestrator.deploy(deployment, signal);
     } catch (error) {
       // Part of it may run: known, with no fingerprint, so a removal still reaches it.
-      this.known.set(instance.id, {});
+      this.known.set(instance.id, { failedInput: input });
       this.changedAt.set(instance.id, ++this.changes);
       if (signal.aborted) {
         this.log('deploy.aborted', { instance: instance.id, reason: 'The agent stopped before the deploy finished.' });
         return;
       }
-      this.log('deploy.failed', { instance: instance.id, reason: (error as Error).message });
-      if (await reportFailed(this.place, instance, signal).catch(() => false)) this.log('report.cleared', { instance: instance.id });
+      const reason = (error as Error).message;
+      this.log('deploy.failed', { instance: instance.id, reason });
+      if (await reportFailed(this.place, instance, { orchestrator: this.orchestrator.name, error: reason }, signal).catch(() => false)) this.log('report.cleared', { instance: instance.id });
       this.retryLater(instance.id);
       return;
     }

@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { configDir } from '../auth/paths.js';
 import type { CliContext } from '../cli/context.js';
-import { AuthRequiredError, notSignedIn, UsageError } from '../cli/errors.js';
+import { AuthRequiredError, FailureError, notSignedIn } from '../cli/errors.js';
 import type { Marketplace, Platform } from '../index.js';
 import { AuthenticationError, NotFoundError } from '../sdk/errors.js';
 import { agentTokenProvider } from './agent-token.js';
@@ -55,7 +55,7 @@ export async function agentClient(ctx: CliContext, options: AgentClientOptions):
     return { client, platform, userId: platform.user_id, auth: 'agent-key' };
   } catch (error) {
     await client.close();
-    if (error instanceof NotFoundError) throw new UsageError(`There is no platform with id ${owner.platformId} on ${url}; it may have been deleted (run "hsp agent register" again).`);
+    if (error instanceof NotFoundError) throw new FailureError(`There is no platform with id ${owner.platformId} on ${url}; it may have been deleted (run "hsp agent register" again).`);
     if (!(error instanceof AuthenticationError)) throw error;
   }
   try {
@@ -129,6 +129,6 @@ async function withUserToken(ctx: CliContext, platform: string): Promise<AgentCl
 async function userPlatform(client: Marketplace, platform: string): Promise<{ platform: Platform }> {
   const userId = await signedInUser(client);
   const found = await findOwnPlatform(client, userId, platform);
-  if (!found) throw new UsageError(UUID.test(platform) ? `You have no platform with id ${platform}.` : `You have no platform named "${platform}"; create it with "hsp agent register --platform ${platform}".`);
+  if (!found) throw new FailureError(UUID.test(platform) ? `You have no platform with id ${platform}.` : `You have no platform named "${platform}"; create it with "hsp agent register --platform ${platform}".`);
   return { platform: found };
 }

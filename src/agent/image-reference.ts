@@ -5,15 +5,22 @@
  */
 import type { Build } from '../index.js';
 import { DIGEST, InvalidImageReference, parseImageReference, TAG, type ImageReference } from '../oci/image-reference.js';
+import { pinnedToBuildDigest } from './pinned-image.js';
 
 export { InvalidImageReference, parseImageReference, type ImageReference } from '../oci/image-reference.js';
 
 /**
  * The image a build runs: `container_repository` with `container_tag` (a tag, or a digest
  * such as `sha256:…`); `latest` when neither the tag nor the repository names a version,
- * because the Engine pulls every tag of a repository when asked for none.
+ * because the Engine pulls every tag of a repository when asked for none; `name@digest` when
+ * the build records `container_digest`.
  */
-export function imageOfBuild(build: Pick<Build, 'container_repository' | 'container_tag'>): ImageReference {
+export function imageOfBuild(build: Pick<Build, 'container_repository' | 'container_tag' | 'container_digest'>): ImageReference {
+  // A build that records its image's digest runs exactly that image (pinned-image.ts).
+  return pinnedToBuildDigest(taggedImageOfBuild(build), build);
+}
+
+function taggedImageOfBuild(build: Pick<Build, 'container_repository' | 'container_tag'>): ImageReference {
   const repository: unknown = build.container_repository;
   const tag: unknown = build.container_tag;
   if (repository === null || repository === undefined || repository === '') {

@@ -6,8 +6,9 @@
  * - `launch_bindings.environment` (an object of `NAME: "value"`) is the operator's input: values
  *   for the task environment variables, applied on top of the tasks' defaults;
  * - `launch_bindings.deployment` is the agent's report of what it actually ran (written back
- *   after a deploy), including the `fingerprint` of what it deployed. Everything else in
- *   `launch_bindings` is left as it is.
+ *   after a deploy), including the `fingerprint` of what it deployed; after a deploy that failed
+ *   or was refused, `deployed_at` is cleared and the report gains `error` (one sentence: why)
+ *   and `failed_at`. Everything else in `launch_bindings` is left as it is.
  * The fingerprint covers the build, its default configuration's tasks and the input, never the
  * report itself, so writing the report back does not look like a change to redeploy.
  */
@@ -18,6 +19,11 @@ export interface Workload {
   instanceId: string;
   /** The fingerprint it was deployed with, when the orchestrator can tell (Docker labels). */
   fingerprint?: string;
+  /**
+   * It is there but does not run as deployed (a container stopped or removed behind the
+   * agent's back, a set left half-made): the agent deploys it again.
+   */
+  degraded?: boolean;
 }
 
 /** Everything needed to run one instance, already validated by the agent. */
@@ -53,4 +59,10 @@ export interface Orchestrator {
   deploy(deployment: Deployment, signal?: AbortSignal): Promise<DeploymentReport>;
   /** Stops and removes the instance; removing what is not there succeeds. */
   remove(instanceId: string, signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional: calls `onChange` whenever what runs may have changed behind the agent's back (an
+   * operator stopped or removed a container), until `signal` aborts. The agent then
+   * reconciles, as it does after a reconnection.
+   */
+  watch?(onChange: (reason: string) => void, signal: AbortSignal): void;
 }

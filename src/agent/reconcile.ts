@@ -20,6 +20,10 @@ export interface Known {
   input?: string;
   /** What this process's deploy reported, to write again if the record lost it. */
   report?: DeploymentReport;
+  /** The orchestrator listed it as there but not running as deployed: deploy it again. */
+  degraded?: boolean;
+  /** `inputOf(instance)` of this process's last failed attempt: its own failure report coming back is no reason to try again at once. */
+  failedInput?: string;
 }
 
 export interface ReconcilePlan {
@@ -62,6 +66,10 @@ export function planReconcile(
     running = new Map();
     for (const workload of workloads) {
       if (recent.has(workload.instanceId)) continue;
+      if (workload.degraded) {
+        running.set(workload.instanceId, { degraded: true });
+        continue;
+      }
       const before = known.get(workload.instanceId);
       const agrees = before && (workload.fingerprint === undefined || workload.fingerprint === before.fingerprint);
       running.set(workload.instanceId, agrees ? { ...before, fingerprint: workload.fingerprint ?? before.fingerprint } : { fingerprint: workload.fingerprint });
@@ -81,7 +89,7 @@ export type Decision =
   | { action: 'none' }
   /** Runs as it should, but the record does not say so: write the report again. */
   | { action: 'report'; report: DeploymentReport }
-  | { action: 'deploy'; reason: 'missing' | 'changed' | 'unreported' };
+  | { action: 'deploy'; reason: 'missing' | 'changed' | 'unreported' | 'degraded' };
 
 /**
  * @param fingerprint what the instance should run with now
@@ -89,6 +97,7 @@ export type Decision =
  * @param listable whether `known` comes from an orchestrator that can list (absence then means "not running")
  */
 export function decide(instance: Instance, fingerprint: string, known: Known | undefined, listable: boolean): Decision {
+  if (known?.degraded) return { action: 'deploy', reason: 'degraded' };
   const reported = trustedReportOf(instance);
   // What runs: the orchestrator's word where it has one, otherwise the last report on the record.
   const running = known?.fingerprint ?? (known || !listable ? reported?.fingerprint : undefined);

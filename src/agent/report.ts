@@ -59,14 +59,34 @@ export async function reportDeployed(place: InstancePlace, instanceId: string, i
   return 'written';
 }
 
+/** Why a deploy did not happen, as the operator reads it on the instance. */
+export interface Failure {
+  orchestrator: string;
+  /** One sentence (an orchestrator's or the agent's), never a variable's value. */
+  error: string;
+}
+
 /**
- * Records a failure: `deployed_at` cleared. Left alone when already clear, so a refused
- * instance's own update event finds nothing to do and no loop starts.
+ * Records a failure: `deployed_at` cleared, and the reason under `launch_bindings.deployment`
+ * (`error`, `failed_at`, beside what the last report said ran, if anything). Left alone when
+ * the record already says so, so a refused instance's own update event finds nothing to do and
+ * no loop starts; and left alone when the input changed meanwhile (that change's own event
+ * deploys again). The record is read again first, as for a report.
  */
-export async function reportFailed(place: InstancePlace, instance: Instance, signal?: AbortSignal): Promise<boolean> {
-  if (instance.deployed_at === null) return false;
+export async function reportFailed(place: InstancePlace, instance: Instance, failure: Failure, signal?: AbortSignal): Promise<boolean> {
+  const current = await retrieveOrNull(place, instance.id, signal);
+  if (!current || inputOf(current) !== inputOf(instance)) return false;
+  const previous = current.launch_bindings?.deployment;
+  const recorded = previous && typeof previous === 'object' && !Array.isArray(previous) ? (previous as Record<string, unknown>) : {};
+  if (current.deployed_at === null && recorded.error === failure.error) return false;
   try {
-    await place.client.instances.update(place.ownerId, place.platformId, instance.id, { deployed_at: null }, { signal });
+    await place.client.instances.update(
+      place.ownerId,
+      place.platformId,
+      instance.id,
+      { deployed_at: null, launch_bindings: { ...current.launch_bindings, deployment: { ...recorded, ...failure, failed_at: new Date().toISOString() } } },
+      { signal },
+    );
     return true;
   } catch (error) {
     if (error instanceof NotFoundError) return false;

@@ -9,7 +9,7 @@
  * another server, the token of the profile saved for that URL is used, or none at all.
  */
 import type { GlobalOptions, Target, TargetResolver } from '../cli/context.js';
-import { AuthRequiredError, UsageError } from '../cli/errors.js';
+import { AuthRequiredError, FailureError, UsageError } from '../cli/errors.js';
 import { loadConfig, normalizeUrl, type ConfigFile } from './config.js';
 import { createCredentialStore } from './credentials.js';
 import { expiresAt, isExpired } from './jwt.js';
@@ -44,7 +44,7 @@ export async function selectMarketplace(options: GlobalOptions, env: NodeJS.Proc
   const config = await loadConfig(dir);
   const named = options.profile ?? (env.HSP_PROFILE || undefined);
   if (named !== undefined && !config.profile(named)) {
-    throw new UsageError(`There is no profile named "${named}" in ${config.path}; run "hsp login --profile ${named}" to add it.`);
+    throw new FailureError(`There is no profile named "${named}" in ${config.path}; run "hsp login --profile ${named}" to add it.`);
   }
   const chosen = named ?? config.currentProfile;
   let profile = chosen === undefined ? undefined : config.profile(chosen);

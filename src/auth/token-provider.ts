@@ -9,16 +9,13 @@
  * waited: then we use theirs), refreshes, and writes the result back before releasing the lock.
  * Within one process, concurrent requests share one renewal.
  */
-import { HspError } from '../sdk/errors.js';
+import { LoginRequiredError } from './login-required.js';
 import type { TokenProvider } from '../sdk/transport.js';
 import { readClaims } from './jwt.js';
 import { refreshCredential } from './oidc.js';
 import type { Credential, CredentialLocation, CredentialStore } from './types.js';
 
-/** The stored sign-in cannot be used or renewed any more: the user must sign in again. */
-export class LoginRequiredError extends HspError {
-  override name = 'LoginRequiredError';
-}
+export { LoginRequiredError };
 
 export interface TokenProviderOptions {
   store: CredentialStore;

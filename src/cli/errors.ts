@@ -1,18 +1,46 @@
 /**
  * What a failed command prints and which exit code it returns: one readable sentence (plus a
- * hint when one helps), never a stack trace. 0 success, 1 failure, 2 usage, 4 authentication.
+ * hint when one helps), never a stack trace. One meaning per code across the CLI, chosen from
+ * the error's class:
+ *
+ *   0    done
+ *   1    failed: what the command found in the world is not as it needs (a file or a record
+ *        that does not exist, a name several records share, a request the server refused)
+ *   2    usage: the command line itself cannot be right, whatever the world holds (an unknown
+ *        command or flag, a missing or malformed argument, flags that exclude each other)
+ *   4    sign-in needed: no marketplace or token, or the server refused the token
+ *   130  interrupted (Ctrl+C), as a shell reports a command a SIGINT ended
  */
+import { CommanderError } from 'commander';
+import { LoginRequiredError } from '../auth/login-required.js';
+import { ManifestError } from '../manifest/errors.js';
+import { AuthenticationError, ConnectionError, InvalidArgumentError, NotAcceptableError, PermissionDeniedError, TimeoutError } from '../sdk/errors.js';
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, auth: 4 } as const;
+export const EXIT = { ok: 0, failure: 1, usage: 2, auth: 4, interrupted: 130 } as const;
 
 /** A mistake in how the command was called: exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * The command line is fine, the world is not as it needs: a record or file that is not there,
+ * a name several records share, something that may not be replaced. Exit code 1.
+ */
+export class FailureError extends Error {
+  override name = 'FailureError';
+}
+
 /** No credentials, or the server refused them: exit code 4. */
 export class AuthRequiredError extends Error {
   override name = 'AuthRequiredError';
+}
+
+/** Ctrl+C at a question (the terminal is in raw mode there, so no SIGINT ends the process): exit code 130. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  /** 130; a stop by another signal says its own (`hsp serve` on SIGTERM: 143). */
+  readonly exitCode: number = EXIT.interrupted;
 }
 
 /** The one sentence for a missing token, wherever it is found missing. */
@@ -21,31 +49,28 @@ export function notSignedIn(): AuthRequiredError {
 }
 
 export function exitCodeFor(error: unknown): number {
-  const name = (error as Error)?.name;
-  if (name === 'UsageError' || name === 'InvalidArgumentError') return EXIT.usage;
-  if (name === 'AuthRequiredError' || name === 'AuthenticationError' || name === 'LoginRequiredError') return EXIT.auth;
+  // The SDK's InvalidArgumentError is a value it can tell is wrong before any request: the
+  // CLI passes it what was typed, so it is a usage error too.
+  if (error instanceof UsageError || error instanceof InvalidArgumentError) return EXIT.usage;
+  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (error instanceof AuthRequiredError || error instanceof AuthenticationError || error instanceof LoginRequiredError) return EXIT.auth;
+  if (error instanceof InterruptedError) return error.exitCode;
   return EXIT.failure;
 }
 
 export function describeError(error: unknown): { message: string; hint?: string } {
-  const e = error as Error & { code?: string; status?: number };
+  const e = error as Error & { code?: string };
   const message = (e?.message ?? String(error)).split('\n')[0] ?? 'Something went wrong.';
-  switch (e?.name) {
-    case 'AuthenticationError':
-      return { message, hint: 'Sign in with "hsp login", or set HSP_TOKEN.' };
-    case 'PermissionDeniedError':
-      return { message, hint: 'Your account lacks the role for this; ask an administrator.' };
-    case 'ConnectionError':
-      return { message, hint: 'Is the marketplace running? Check --url (or HSP_URL).' };
-    case 'TimeoutError':
-      return { message, hint: 'The server is slow or unreachable; try again, or raise --timeout.' };
-    case 'NotAcceptableError':
-      return { message, hint: 'This server may not be an HSP Marketplace.' };
-    case 'ManifestError': {
-      // The message is the first problem; a manifest may have more.
-      const more = ((e as { problems?: unknown[] }).problems?.length ?? 1) - 1;
-      return more > 0 ? { message, hint: `${more} more problem${more === 1 ? '' : 's'}: "hsp manifest validate" lists them all.` } : { message };
-    }
+  if (error instanceof AuthenticationError) return { message, hint: 'Sign in with "hsp login", or set HSP_TOKEN.' };
+  if (error instanceof PermissionDeniedError) return { message, hint: 'Your account lacks the role for this; ask an administrator.' };
+  // A TLS failure's sentence names its own remedy, and that server is running.
+  if (error instanceof ConnectionError) return error.tls ? { message } : { message, hint: 'Is the marketplace running? Check --url (or HSP_URL).' };
+  if (error instanceof TimeoutError) return { message, hint: 'The server is slow or unreachable; try again, or raise --timeout.' };
+  if (error instanceof NotAcceptableError) return { message, hint: 'This server may not be an HSP Marketplace.' };
+  if (error instanceof ManifestError) {
+    // The message is the first problem; a manifest may have more.
+    const more = error.problems.length - 1;
+    return more > 0 ? { message, hint: `${more} more problem${more === 1 ? '' : 's'}: "hsp manifest validate" lists them all.` } : { message };
   }
   if (e?.code === 'EADDRINUSE') return { message: message.replace(/^listen /, 'Cannot listen: '), hint: 'Choose another port with --port.' };
   return { message };

@@ -13,26 +13,26 @@ import type { ReadableStream } from 'node:stream/web';
 import type { FileResponse } from '../index.js';
 import { describeSize } from '../size.js';
 import type { CliContext } from './context.js';
-import { UsageError } from './errors.js';
+import { FailureError } from './errors.js';
 
-/** A file to upload; a missing or unreadable path is a usage error naming the flag. */
+/** A file to upload; a missing or unreadable path is one sentence naming the flag (exit code 1: the file system, not the call). */
 export async function readUpload(path: string, flag?: string): Promise<File> {
   const { fileFromPath } = await import('../sdk/uploads.js');
   try {
     return await fileFromPath(path);
   } catch (error) {
-    throw new UsageError(flag ? `${flag}: ${(error as Error).message}` : (error as Error).message);
+    throw new FailureError(flag ? `${flag}: ${(error as Error).message}` : (error as Error).message);
   }
 }
 
 /** Fails before any download when the chosen file exists and may not be replaced. */
 export async function refuseOverwrite(path: string, force: boolean): Promise<void> {
   if (force || path === '-') return;
-  if (await exists(path)) throw new Error(`${path} already exists; pass --force to replace it.`);
+  if (await exists(path)) throw new FailureError(`${path} already exists; pass --force to replace it.`);
 }
 
 export interface SaveOptions {
-  /** `-o, --output`: a path, or `-` for stdout. Default: the server's file name, else `fallbackName`. */
+  /** `--output-file`: a path, or `-` for stdout. Default: the server's file name, else `fallbackName`. */
   output?: string;
   fallbackName: string;
   force?: boolean;

@@ -6,11 +6,8 @@ import { VERSION } from '../version.js';
 
 export async function main(argv: string[]): Promise<void> {
   const args = argv.slice(2);
-  // `hsp … | head` closes the pipe early: the reader has what it wanted, which is no error.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+  process.stdout.on('error', readerGone);
+  process.stderr.on('error', readerGone);
   // `hsp --version` is what scripts and installers run most: answer before loading the tree.
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
     process.stdout.write(`${VERSION}\n`);
@@ -22,4 +19,19 @@ export async function main(argv: string[]): Promise<void> {
   // Finished: do not linger on a background handle (a keychain call that timed out, an idle
   // keep-alive socket). The timer is unref'd, so a process with nothing left exits at once.
   setTimeout(() => process.exit(code), 500).unref();
+}
+
+let gone = false;
+
+/**
+ * `hsp … | head` closed the pipe early: the reader has what it wanted, which is no error. A
+ * command holding something (a server, an agent, temporary files) listens for SIGTERM to let
+ * go of it and gets one; any other command ends here, quietly, as `git log | head` does.
+ */
+function readerGone(error: NodeJS.ErrnoException): void {
+  if (error.code !== 'EPIPE') throw error;
+  if (gone) return;
+  gone = true;
+  if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+  else process.exit(process.exitCode ?? 0);
 }

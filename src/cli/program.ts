@@ -2,18 +2,19 @@
  * The `hsp` command tree. Commands are declared here (cheap: commander only); what they run
  * is imported when they run, so `hsp --version` and `hsp --help` stay fast.
  */
-import { Argument, Command, CommanderError, Help, type Option } from 'commander';
+import { Argument, Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { createContext, type CliIO, type TargetResolver } from './context.js';
 import { debugDetails, describeError, EXIT, exitCodeFor } from './errors.js';
-import { addGlobalOptions, globalOptionsOf, inheritGlobalOptions } from './global-options.js';
+import { addGlobalOptions, globalOptionsOf, inheritGlobalOptions, usesGlobalOptions } from './global-options.js';
+import { COMMON_GROUP, helpCommand, helpForGroups, helpSettings, MORE_GROUP } from './help.js';
 import { repeatable } from './key-value.js';
 import { nouns } from './nouns/index.js';
 import { agentCommand } from './commands/agent/index.js';
 import { registerAuthCommands } from './commands/auth/index.js';
 import { manifestCommands } from './commands/manifest/index.js';
 import { publishCommand } from './commands/publish/index.js';
-import { nounCommand, withExamples, type Runner } from './resource-command.js';
+import { expandCommand, nounCommand, withExamples, type Runner } from './resource-command.js';
 
 export interface ProgramOptions {
   io: CliIO;
@@ -32,10 +33,10 @@ export async function runCli(args: string[], options: ProgramOptions): Promise<n
   const state: RunState = { exitCode: EXIT.ok, debug: false };
   const program = buildProgram(options, state);
   try {
-    // Plain `hsp` is a request for help (as `gh`), not a mistake.
-    await program.parseAsync(args.length ? args : ['--help'], { from: 'user' });
+    await program.parseAsync(args, { from: 'user' });
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    // Commander has printed its own sentence (an unknown flag, a missing argument) already.
+    if (error instanceof CommanderError) return exitCodeFor(error);
     const { message, hint } = describeError(error);
     io.stderr.write(`${message}\n${hint ? `${hint}\n` : ''}`);
     if (state.debug) io.stderr.write(debugDetails(error).map((line) => `debug: ${line}\n`).join(''));
@@ -48,22 +49,11 @@ export function buildProgram(options: ProgramOptions, state: RunState = { exitCo
   const { io } = options;
   const program = new Command('hsp')
     .description('The HL7 Health Services Platform (HSP) Marketplace from the command line.\n"services" is accepted wherever "products" is (Release 1 called products Health Services).')
-    .version(VERSION, '-v, --version', 'print the version');
+    .version(VERSION, '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help');
   addGlobalOptions(program)
-    .commandsGroup('General:')
-    .configureHelp({
-      showGlobalOptions: true,
-      // Every command's help lists the options that work after its name too: not --version
-      // (the program's alone), nor one the command has a flag of its own for (a download's -o).
-      visibleGlobalOptions(command: Command) {
-        const shadowed = (o: Option) => command.options.some((own) => !own.hidden && ((own.long && own.long === o.long) || (own.short && own.short === o.short)));
-        return Help.prototype.visibleGlobalOptions.call(this, command).filter((o) => o.long !== '--version' && !shadowed(o));
-      },
-      // Every command has (hidden) options, so "[options]" after each name in lists says nothing.
-      subcommandTerm(command: Command) {
-        return Help.prototype.subcommandTerm.call(this, command).replace(' [options]', '');
-      },
-    })
+    .commandsGroup(MORE_GROUP)
+    .configureHelp(helpSettings(COMMON_COMMANDS))
     .showSuggestionAfterError()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s), outputError: (message, write) => write(`${asSentence(message)}\n`) })
     .exitOverride();
@@ -84,8 +74,9 @@ export function buildProgram(options: ProgramOptions, state: RunState = { exitCo
 
   // Program-level commands. `serve`, `demo` and `login` (which own their process, server or
   // credentials) are declared here too, each as a function below returning its Command.
-  program.addCommand(publishCommand(run, state).helpGroup('Publishing:'));
-  for (const command of manifestCommands(run)) program.addCommand(command.helpGroup('Publishing:'));
+  // Listed under "More commands" unless COMMON_COMMANDS names them or they set a group.
+  program.addCommand(publishCommand(run, state));
+  for (const command of manifestCommands(run)) program.addCommand(command);
   program.addCommand(agentCommand(run).helpGroup('Deployment:'));
   registerAuthCommands(program, run);
   program.addCommand(serveCommand(io));
@@ -95,11 +86,36 @@ export function buildProgram(options: ProgramOptions, state: RunState = { exitCo
   program.addCommand(completionCommand(run, program));
   program.addCommand(versionCommand(run));
 
+  program.addCommand(usesGlobalOptions(helpCommand(program, expand), []), { hidden: true });
+  for (const command of program.commands) if (COMMON_COMMANDS.includes(command.name())) command.helpGroup(COMMON_GROUP);
+
   withExamples(program, ['hsp products list', 'hsp builds list --product "My SMART App" --json', 'hsp status', 'hsp api GET /products -f published=true']);
+  program.addHelpText('after', '\nRun "hsp help <command>" (or "hsp <command> --help") for its commands and flags.\nExit codes: 0 done, 1 failed, 2 usage error, 4 sign-in needed, 130 interrupted.');
   inheritSettings(program);
   inheritGlobalOptions(program);
+  helpForGroups(program, expand);
+  // A noun's verbs are built when the run reaches the noun (or its help, or a completion script).
+  program.hook('preSubcommand', (_program, command) => expand(command));
   return program;
 }
+
+/** Builds what a command defers (a noun's verbs), and gives the new commands what the tree got. */
+function expand(command: Command): void {
+  if (!expandCommand(command)) return;
+  inheritSettings(command);
+  inheritGlobalOptions(command);
+  helpForGroups(command, expand);
+}
+
+/** The whole tree, every noun's verbs included: for completion scripts, and tests that walk it. */
+export function expandAll(command: Command): Command {
+  expand(command);
+  for (const child of command.commands) expandAll(child);
+  return command;
+}
+
+/** The commands a newcomer needs first, listed first in `hsp --help` in this order. */
+const COMMON_COMMANDS = ['login', 'init', 'publish', 'serve', 'demo', 'status'];
 
 /** Profiles and stored credentials; loaded only when a command needs a marketplace. */
 const storedTarget: TargetResolver = async (options, env) => (await import('../auth/target.js')).profileTarget(options, env);
@@ -115,6 +131,7 @@ function serveCommand(io: CliIO): Command {
     .option('--log', 'log every request as a JSON line on stdout')
     .option('--cors-origin <origin>', 'only pages from this origin may call the API from a browser; repeat for more (env HSP_CORS_ORIGINS, comma-separated; default every origin)', repeatable)
     .option('--query-timeout <duration>', 'cancel a database query after this long (env HSP_QUERY_TIMEOUT; default 10s)')
+    .option('--connect-timeout <duration>', 'give up on a PostgreSQL server that does not answer a connection within this long (env HSP_CONNECT_TIMEOUT; default 10s)')
     .option('--body-limit <size>', 'largest request body (env HSP_BODY_LIMIT; default 1MiB)')
     .option('--upload-limit <size>', 'largest uploaded file (env HSP_UPLOAD_LIMIT; default 50MiB)')
     .option('--cable-max-subscriptions <n>', 'event stream: subscriptions per connection (env HSP_CABLE_MAX_SUBSCRIPTIONS; default 100)')
@@ -131,23 +148,25 @@ function serveCommand(io: CliIO): Command {
   const token = new Command('token')
     .description("Print a fresh administrator token for a marketplace's data folder (its running server mints it) or PostgreSQL database")
     .option('--data-dir <dir>', 'the data folder (env HSP_DATA_DIR; default $XDG_DATA_HOME/hsp/marketplace)')
-    .option('--database-url <url>', 'the PostgreSQL database instead (env DATABASE_URL; with MARKETPLACE_SECRET_KEY_BASE if the server uses it)');
-  token.action(async (opts: { dataDir?: string; databaseUrl?: string }, command: Command) => {
+    .option('--database-url <url>', 'the PostgreSQL database instead (env DATABASE_URL; with MARKETPLACE_SECRET_KEY_BASE if the server uses it)')
+    .option('--connect-timeout <duration>', 'give up on a PostgreSQL server that does not answer a connection within this long (env HSP_CONNECT_TIMEOUT; default 10s)');
+  token.action(async (opts: { dataDir?: string; databaseUrl?: string; connectTimeout?: string }, command: Command) => {
     const { serveToken } = await import('./commands/serve.js');
     // `hsp serve --data-dir X token` names the folder before the verb: the serve command read it.
-    const before = command.parent?.opts() as { dataDir?: string; databaseUrl?: string } | undefined;
-    const where = { dataDir: opts.dataDir ?? before?.dataDir, databaseUrl: opts.databaseUrl ?? before?.databaseUrl };
+    const before = command.parent?.opts() as { dataDir?: string; databaseUrl?: string; connectTimeout?: string } | undefined;
+    const where = { dataDir: opts.dataDir ?? before?.dataDir, databaseUrl: opts.databaseUrl ?? before?.databaseUrl, connectTimeout: opts.connectTimeout ?? before?.connectTimeout };
     await serveToken({ ...where, json: !!globalOptionsOf(command).json }, io);
   });
   serve.addCommand(
-    withExamples(token, [
+    withExamples(usesGlobalOptions(token, ['json']), [
       'hsp serve token --data-dir ./marketplace | hsp login --url http://127.0.0.1:3000 --with-token',
       'DATABASE_URL=postgres://hsp@db/hsp hsp serve token | hsp login --url https://marketplace.example.org --with-token',
     ]),
   );
   // Its options are read before "token" only, so that `serve token --data-dir` is the token's.
   serve.enablePositionalOptions();
-  return withExamples(serve, [
+  // The server prints no records and asks nothing: no global option means anything to it.
+  return withExamples(usesGlobalOptions(serve, []), [
     'hsp serve --memory',
     'hsp serve --port 8080 --data-dir ./marketplace',
     'DATABASE_URL=postgres://hsp@db/hsp hsp serve --host 0.0.0.0',
@@ -166,13 +185,16 @@ function demoCommand(io: CliIO, state: RunState): Command {
     await close();
     state.exitCode = EXIT.ok;
   });
-  return withExamples(demo, ['hsp demo', 'hsp demo --json | jq .step']);
+  return withExamples(usesGlobalOptions(demo, ['json']), ['hsp demo', 'hsp demo --json | jq .step']);
 }
 
 function statusCommand(run: Runner): Command {
-  const status = new Command('status').description("The marketplace's health, and who you are signed in as with which permissions");
-  status.action(run(async (ctx) => (await import('./commands/status.js')).status(ctx)));
-  return withExamples(status, ['hsp status', 'hsp status --json | jq .permissions']);
+  const status = new Command('status')
+    .description("The marketplace's health, and who you are signed in as with which permissions")
+    .option('--wait', 'first wait until the marketplace answers (after starting one in the background)')
+    .option('--timeout <duration>', 'with --wait: give up after this long, e.g. 30s or 2m (default 60s)');
+  status.action(run(async (ctx, opts) => (await import('./commands/status.js')).status(ctx, opts)));
+  return withExamples(status, ['hsp status', 'hsp status --json | jq .permissions', 'hsp serve & hsp status --url http://127.0.0.1:3000 --wait']);
 }
 
 function apiCommand(run: Runner): Command {
@@ -202,8 +224,8 @@ function completionCommand(run: Runner, program: Command): Command {
   const completion = new Command('completion')
     .description('Print a shell completion script (commands, verbs and flags)')
     .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']));
-  completion.action(run(async (ctx, _opts, [shell]) => (await import('./commands/completion.js')).completion(ctx, program, shell as 'bash' | 'zsh' | 'fish')));
-  return withExamples(completion, [
+  completion.action(run(async (ctx, _opts, [shell]) => (await import('./commands/completion.js')).completion(ctx, expandAll(program), shell as 'bash' | 'zsh' | 'fish')));
+  return withExamples(usesGlobalOptions(completion, []), [
     'source <(hsp completion bash)            # bash, now; add it to ~/.bashrc to keep it',
     'hsp completion zsh > "${fpath[1]}/_hsp"   # zsh',
     'hsp completion fish > ~/.config/fish/completions/hsp.fish',
@@ -213,7 +235,7 @@ function completionCommand(run: Runner, program: Command): Command {
 function versionCommand(run: Runner): Command {
   const version = new Command('version').description('Print the version of hsp and of Node.js');
   version.action(run(async (ctx) => (await import('./commands/version.js')).version(ctx)));
-  return withExamples(version, ['hsp version', 'hsp version --json']);
+  return withExamples(usesGlobalOptions(version, ['json', 'output']), ['hsp version', 'hsp version --json']);
 }
 
 /** Commands made apart and added later do not inherit exit and output handling: pass them down. */

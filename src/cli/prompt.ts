@@ -3,11 +3,17 @@
  * inquirer would otherwise wait forever on a closed stdin.
  */
 import type { CliContext } from './context.js';
-import { UsageError } from './errors.js';
+import { FailureError, InterruptedError, UsageError } from './errors.js';
 
 export async function confirm(ctx: CliContext, message: string): Promise<boolean> {
   const { confirm: ask } = await import('@inquirer/prompts');
-  return ask({ message, default: false }, { input: ctx.io.stdin, output: ctx.io.stderr });
+  try {
+    return await ask({ message, default: false }, { input: ctx.io.stdin, output: ctx.io.stderr });
+  } catch (error) {
+    // Ctrl+C at the question: exit code 130, as a shell reports an interrupted command.
+    if ((error as Error)?.name === 'ExitPromptError') throw new InterruptedError('Cancelled.', { cause: error });
+    throw error;
+  }
 }
 
 /**
@@ -16,5 +22,6 @@ export async function confirm(ctx: CliContext, message: string): Promise<boolean
  */
 export async function requireConfirmation(ctx: CliContext, question: string): Promise<void> {
   if (!ctx.interactive) throw new UsageError(`${question.replace(/\?.*$/, '')}: pass --yes to confirm when not at a terminal.`);
-  if (!(await confirm(ctx, question))) throw new UsageError('Cancelled.');
+  // Answered no: nothing was done, as asked; exit code 1, as for any command that did not do its work.
+  if (!(await confirm(ctx, question))) throw new FailureError('Cancelled.');
 }

@@ -7,7 +7,8 @@
 import { Command, Option } from 'commander';
 import type { Marketplace, PagePromise } from '../index.js';
 import type { CliContext } from './context.js';
-import { UsageError } from './errors.js';
+import { FailureError, UsageError } from './errors.js';
+import { OUTPUT_FILE_FLAG } from './global-options.js';
 import type { Column, Noun } from './output.js';
 import { requireConfirmation } from './prompt.js';
 
@@ -93,10 +94,34 @@ const DEFAULT_VERBS: Verb[] = ['list', 'show', 'create', 'update', 'delete'];
 /** The largest page the servers serve. */
 const MAX_PAGE = 100;
 
+/**
+ * The noun's command. Its verbs are added when first needed (see `expandCommand`): a run
+ * builds the verbs of the one noun it uses, and `hsp --help` none, which keeps it fast.
+ */
 export function nounCommand<T extends { id: string }>(spec: NounSpec<T>, run: Runner): Command {
   const noun = new Command(spec.name).description(spec.description);
   if (spec.group) noun.helpGroup(spec.group);
   for (const alias of spec.aliases ?? []) noun.alias(alias);
+  deferred.set(noun, () => addVerbs(noun, spec, run));
+  const overview = Object.values(spec.examples ?? {}).flatMap((lines) => lines.slice(0, 1));
+  return withExamples(noun, overview);
+}
+
+const deferred = new WeakMap<Command, () => void>();
+
+/**
+ * Adds the subcommands a command defers (a noun's verbs), once; true when it did. Whoever
+ * dispatches to the command, shows its help or walks the tree calls it first.
+ */
+export function expandCommand(command: Command): boolean {
+  const build = deferred.get(command);
+  if (!build) return false;
+  deferred.delete(command);
+  build();
+  return true;
+}
+
+function addVerbs<T extends { id: string }>(noun: Command, spec: NounSpec<T>, run: Runner): void {
   const verbs = spec.verbs ?? DEFAULT_VERBS;
   const parents = spec.parents ?? [];
   const idArgument = `${spec.singular} id${spec.findByName ? ` or ${spec.nameIs ?? 'name'}` : ''}`;
@@ -201,8 +226,6 @@ export function nounCommand<T extends { id: string }>(spec: NounSpec<T>, run: Ru
   }
 
   spec.extend?.(noun, run);
-  const overview = Object.values(spec.examples ?? {}).flatMap((lines) => lines.slice(0, 1));
-  return withExamples(noun, overview);
 }
 
 /**
@@ -255,15 +278,19 @@ export function recordAction<T>(action: RecordAction<T>, run: Runner): Command {
   return withExamples(command, action.examples);
 }
 
-/** A UUID as is; otherwise a unique name among the siblings. */
+/**
+ * A UUID as is; otherwise a unique name among the siblings. A name that fits no record, or
+ * several, is what the marketplace holds (exit code 1, as a missing id's 404); only a value
+ * that cannot be an id at all is a mistake in the command line (exit code 2).
+ */
 export async function resolveId(lookup: Lookup, client: Marketplace, parents: string[], value: string): Promise<string> {
   if (UUID.test(value)) return value;
   if (!lookup.findByName) throw new UsageError(`"${value}" is not ${article(lookup.singular)} id (a UUID).`);
   const found = await lookup.findByName(client, parents, value);
   if (found.length === 1) return found[0]!.id;
   const nameIs = lookup.nameIs ?? 'name';
-  if (!found.length) throw new UsageError(`No ${lookup.singular} ${nameIs === 'name' ? 'named' : `with ${nameIs}`} "${value}".`);
-  throw new UsageError(`Several ${lookup.name} have the ${nameIs} "${value}"; use the id.`);
+  if (!found.length) throw new FailureError(`No ${lookup.singular} ${nameIs === 'name' ? 'named' : `with ${nameIs}`} "${value}".`);
+  throw new FailureError(`Several ${lookup.name} have the ${nameIs} "${value}"; use the id.`);
 }
 
 /** Adds `--product <product>`… for these parents, required unless optional. */
@@ -324,12 +351,12 @@ export async function printPages<T>(ctx: CliContext, first: PagePromise<T>, limi
 }
 
 /**
- * `-o, --output <file>` and `--force` for commands that save a file. Their `-o` names the file;
- * the global `-o <format>` then only works before the command's name (see global-options.ts).
+ * `--output-file <file>` and `--force` for commands that save a file (read as `opts.outputFile`).
+ * `-o, --output` stays the output format there too, as everywhere (see global-options.ts).
  */
 export function withDownloadOptions(command: Command, what: string): Command {
   return command
-    .option('-o, --output <file>', `where to save ${what} ("-" for stdout; default: the server's file name)`)
+    .option(`${OUTPUT_FILE_FLAG} <file>`, `where to save ${what} ("-" for stdout; default: the server's file name)`)
     .option('--force', 'replace the file if it exists');
 }
 

@@ -6,6 +6,7 @@
 import { relative, isAbsolute } from 'node:path';
 import { limiter } from './concurrency.js';
 import { fileDigest } from './file-digest.js';
+import type { ImagePin } from './image-pin.js';
 import type { Manifest } from './model.js';
 
 export interface PackedAsset {
@@ -22,7 +23,9 @@ export interface LocalFiles {
   digests: Map<string, string>;
   /** The content folder, packed; absent when the build has none (or it could not be packed). */
   asset?: PackedAsset;
-  /** One sentence per file that could not be read. */
+  /** The digest recorded for the build's image (image-pin.ts), when there is one. */
+  image?: ImagePin;
+  /** One sentence per file that could not be read (or image that could not be pinned). */
   errors: string[];
 }
 

@@ -5,6 +5,7 @@
  * sits in its file (`locate`), so problems point at the source.
  */
 import { stat } from 'node:fs/promises';
+import { isSha256Digest } from '../oci/digest.js';
 import { problemAt, type ManifestProblem } from './errors.js';
 import type { Manifest } from './model.js';
 import { fieldName, sortProblems } from './schema-validation.js';
@@ -34,6 +35,11 @@ export async function checkManifest(manifest: Manifest, locator: ModelLocator): 
   const defaults = build.configurations.flatMap((c, i) => (c.default ? [i] : []));
   if (build.configurations.length && defaults.length === 0) report(['build', 'configurations'], (f) => `${f} has no default configuration; mark exactly one with default: true.`);
   for (const extra of defaults.slice(1)) report(['build', 'configurations', extra, 'default'], (f) => `${f} makes a second default configuration; exactly one may be the default.`);
+
+  const digest = build.image?.digest;
+  if (digest !== undefined && !isSha256Digest(digest)) {
+    report(['build', 'image'], (f) => `${f} pins the digest ${JSON.stringify(digest)}; the marketplace records SHA-256 digests only ("sha256:" and 64 lowercase hexadecimal digits).`);
+  }
 
   build.configurations.forEach((configuration, c) => {
     const at = (t: number, ...rest: (string | number)[]): ModelPath => ['build', 'configurations', c, 'tasks', t, ...rest];

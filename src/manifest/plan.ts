@@ -12,7 +12,10 @@
  * Rules the plan enforces:
  * - A build version is an immutable release. Once it exists, creating its missing parts is
  *   allowed (that is how an interrupted publish resumes), but changing or deleting anything
- *   in it is an error, one sentence per difference, unless `force`.
+ *   in it is an error, one sentence per difference, unless `force`. Its image digest is part
+ *   of it: a tag that now points elsewhere is a content change of the release, refused like
+ *   any other. Recording a digest where the build has none (it was published with
+ *   --no-resolve) pins what the tag runs today, and is allowed.
  * - Licences and interfaces are shared by every product: a publish creates a missing one but
  *   never changes an existing one (a different name is a warning).
  * - The default configuration is the build's first (conventions.ts): it is created before the
@@ -22,6 +25,7 @@ import { basename } from 'node:path';
 import type { Interface } from '../index.js';
 import { defaultConfiguration } from './conventions.js';
 import { fieldChanges, type FieldChange } from './field-changes.js';
+import type { ImagePin } from './image-pin.js';
 import type { LocalFiles } from './local-files.js';
 import type { InterfaceUse, Manifest, TaskSpec } from './model.js';
 import type { ConfigurationState, MarketplaceState } from './state.js';
@@ -78,7 +82,8 @@ export interface PlannedAction {
 
 export interface Plan {
   product: { id: string; name: string };
-  build: { id: string; version: string };
+  /** `image`: the digest recorded for the build's image, and where it came from. */
+  build: { id: string; version: string; image?: ImagePin };
   actions: PlannedAction[];
   /** Things to know that do not stop the publish. */
   warnings: string[];
@@ -217,10 +222,13 @@ export function planPublish(manifest: Manifest, state: MarketplaceState, local: 
   const existingBuild = state.product?.build;
   const buildId = existingBuild?.record.id ?? idFor(buildSpec.id, 'build', productId, 'build', buildSpec.version);
   const inBuild = `build ${buildSpec.version}`;
+  const wantedBuild = buildFields(buildSpec, local.image?.digest);
+  // A server that keeps no digest renders none (the reference server): it is sent, never compared.
+  if (existingBuild && !Object.hasOwn(existingBuild.record, 'container_digest')) delete wantedBuild.container_digest;
   const build = add(
     existingBuild
-      ? changed({ resource: 'build', id: buildId, name: buildSpec.version, parents: [productId], after: [] }, buildFields(buildSpec), existingBuild.record)
-      : { action: 'create', resource: 'build', id: buildId, name: buildSpec.version, parents: [productId], after: underProduct, fields: { id: buildId, ...buildFields(buildSpec) } },
+      ? changed({ resource: 'build', id: buildId, name: buildSpec.version, parents: [productId], after: [] }, wantedBuild, existingBuild.record)
+      : { action: 'create', resource: 'build', id: buildId, name: buildSpec.version, parents: [productId], after: underProduct, fields: { id: buildId, ...wantedBuild } },
   );
   const underBuild = createdKeys(build);
   const buildParents = [productId, buildId];
@@ -347,10 +355,17 @@ export function planPublish(manifest: Manifest, state: MarketplaceState, local: 
 
   // A build version is a release: refuse to change what it already holds.
   if (existingBuild) {
-    const refused = actions.filter((a) => BUILD_PARTS.has(a.resource) && (a.action === 'update' || a.action === 'delete'));
+    const refused = actions.filter((a) => BUILD_PARTS.has(a.resource) && (a.action === 'update' || a.action === 'delete') && !pinsOnly(a));
     if (refused.length && !options.force) {
-      for (const action of refused) errors.push(...immutabilityErrors(action, buildSpec.version, file));
-      errors.push(`Build ${buildSpec.version} is a published version and versions are immutable: publish the changes as a new version, or pass --force to change it anyway.`);
+      // Named by the version the marketplace has: the manifest may be the one changing it.
+      const version = existingBuild.record.version;
+      for (const action of refused) errors.push(...immutabilityErrors(action, version, file, local.image));
+      const keep = manifest.format === 'marketplace.json' ? `pass --version ${version}` : `keep build.version ${version}`;
+      errors.push(
+        version === buildSpec.version
+          ? `Build ${version} is already in the marketplace, and a version is an immutable release: publish the changes as a new version, or pass --force to change it anyway.`
+          : `Build ${version} is already in the marketplace under build id ${buildId}, and a version is an immutable release: ${keep}, give version ${buildSpec.version} a build id of its own, or pass --force to change it anyway.`,
+      );
     } else if (refused.length) {
       warnings.push(`Changing build ${buildSpec.version}, which is already in the marketplace (--force): ${refused.length} ${refused.length === 1 ? 'change' : 'changes'}.`);
     }
@@ -362,7 +377,13 @@ export function planPublish(manifest: Manifest, state: MarketplaceState, local: 
     add({ action: published ? 'unchanged' : 'create', resource: 'publication', id: productId, name: spec.name, parents: [], after: published ? [] : pending });
   }
 
-  return { product: { id: productId, name: spec.name }, build: { id: buildId, version: buildSpec.version }, actions, warnings, errors };
+  return {
+    product: { id: productId, name: spec.name },
+    build: { id: buildId, version: buildSpec.version, ...(local.image ? { image: local.image } : {}) },
+    actions,
+    warnings,
+    errors,
+  };
 }
 
 /** How many actions of each kind. */
@@ -395,15 +416,24 @@ function findInterface(interfaces: Interface[], use: InterfaceUse): Interface | 
   return interfaces.find((i) => i.uri === wanted.uri) ?? interfaces.find((i) => i.name === wanted.name);
 }
 
+/** An update of a build that only records a digest where it had none: pinning, not changing. */
+function pinsOnly(action: PlannedAction): boolean {
+  const changes = action.changes ?? [];
+  return action.resource === 'build' && action.action === 'update' && changes.length > 0 && changes.every((c) => c.field === 'container_digest' && (c.from === null || c.from === ''));
+}
+
 /** One sentence per difference inside an existing build. */
-function immutabilityErrors(action: PlannedAction, version: string, file: string): string[] {
+function immutabilityErrors(action: PlannedAction, version: string, file: string, image: ImagePin | undefined): string[] {
   const subject = action.resource === 'build' ? `Build ${version}` : `Build ${version}: ${describeTarget(action)}`;
   if (action.action === 'delete') return [`${subject} would be deleted (--prune).`];
-  return (action.changes ?? []).map((change) =>
-    change.field === 'sha256'
-      ? `${subject} differs from the one in the marketplace.`
-      : `${subject} has ${change.field} ${shortValue(change.from)} in the marketplace but ${shortValue(change.to)} in ${file}.`,
-  );
+  return (action.changes ?? []).map((change) => {
+    if (change.field === 'sha256') return `${subject} differs from the one in the marketplace.`;
+    if (change.field === 'container_digest' && image && change.to === image.digest) {
+      const now = image.source === 'registry' ? `${image.reference} now points to ${image.digest}` : `${file} pins ${image.digest}`;
+      return `${subject} runs the image ${String(change.from)} in the marketplace, but ${now}: the image of a published version changed.`;
+    }
+    return `${subject} has ${change.field} ${shortValue(change.from)} in the marketplace but ${shortValue(change.to)} in ${file}.`;
+  });
 }
 
 /** `task "web" (configuration "default")`, `the asset`, `exposure of "FHIR R4"`. */

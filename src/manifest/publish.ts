@@ -5,6 +5,7 @@
 import type { Marketplace } from '../index.js';
 import { applySteps, type StepResult } from './apply.js';
 import { execute } from './execute.js';
+import { pinImage, type RegistryLookup } from './image-pin.js';
 import { readLocalFiles, type LocalFiles } from './local-files.js';
 import type { Manifest } from './model.js';
 import { planPublish, type Plan, type PlanOptions, type PlannedAction } from './plan.js';
@@ -14,6 +15,11 @@ export interface PrepareOptions extends PlanOptions {
   /** Requests in flight at once, reading and writing (default 4). */
   concurrency?: number;
   signal?: AbortSignal;
+  /**
+   * Look the image's tag up in its registry and record its digest (`hsp publish` does, unless
+   * --no-resolve). Without it, no registry is asked: only a digest the manifest pins is recorded.
+   */
+  registry?: RegistryLookup;
 }
 
 export interface PreparedPublish {
@@ -32,11 +38,14 @@ export interface ApplyPublishOptions {
 /** Reads both sides and plans; nothing is written. */
 export async function preparePublish(client: Marketplace, manifest: Manifest, options: PrepareOptions = {}): Promise<PreparedPublish> {
   const concurrency = options.concurrency ?? 4;
-  const [local, state] = await Promise.all([
+  const registry = options.registry && { ...options.registry, ...(options.signal ? { signal: options.signal } : {}) };
+  const [local, state, pinned] = await Promise.all([
     readLocalFiles(manifest, concurrency),
     readState(client, manifest, { concurrency, prune: !!options.prune, ...(options.signal ? { signal: options.signal } : {}) }),
+    pinImage(manifest, registry),
   ]);
-  return { plan: planPublish(manifest, state, local, options), local };
+  const withImage: LocalFiles = { ...local, ...(pinned.pin ? { image: pinned.pin } : {}), errors: [...local.errors, ...(pinned.error ? [pinned.error] : [])] };
+  return { plan: planPublish(manifest, state, withImage, options), local: withImage };
 }
 
 /** Carries the plan out; a plan with errors is refused. */

@@ -8,6 +8,8 @@
  *
  *   Plan: 3 to create, 1 to update, 1 to delete, 12 unchanged.
  *
+ * preceded by the build's image and the digest the publish records for it, when there is one.
+ *
  * Unchanged records are collapsed into a count unless `verbose`. Colour comes from a painter
  * the caller passes (none in pipes and logs).
  */
@@ -28,6 +30,9 @@ const STYLES = { create: 'green', update: 'yellow', delete: 'red', unchanged: 'd
 export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
   const paint = options.paint ?? ((_style: Style, text: string) => text);
   const lines: string[] = [];
+  const image = plan.build.image;
+  // The exact image the build will run: what a reviewer of the plan most needs to see.
+  if (image) lines.push(`  image ${image.reference} is ${image.digest}${image.source === 'manifest' ? ' (pinned in the manifest)' : ''}`);
   const shown = options.verbose ? plan.actions : plan.actions.filter((a) => a.action !== 'unchanged');
   for (const action of shown) lines.push(paint(STYLES[action.action], `  ${SYMBOLS[action.action]} ${actionLine(action)}`));
   const summary = summarize(plan.actions);

@@ -42,12 +42,14 @@ export function productLicenseFields(spec: LicenseSpec, licenseId: string): Wire
   return defined({ license_id: licenseId, external_id: spec.externalId });
 }
 
-export function buildFields(spec: BuildSpec): WireFields {
+/** `digest`: the image's pinned digest (image-pin.ts), when the publish records one. */
+export function buildFields(spec: BuildSpec, digest?: string): WireFields {
   return defined({
     version: spec.version,
     release_notes: spec.releaseNotes,
     container_repository: spec.image?.repository,
     container_tag: spec.image?.tag,
+    container_digest: spec.image ? digest : undefined,
     permissions: spec.permissions,
   });
 }

@@ -14,6 +14,8 @@ export interface HspYamlWriteOptions {
   dir: string;
   /** The file it was converted from, for the header. */
   convertedFrom?: string;
+  /** How the header's commands name the file (default `hsp.yaml`, the name `hsp publish` looks for). */
+  fileName?: string;
   /** Explain each section in comments, and list the optional keys left out (for a new manifest). */
   explain?: boolean;
 }
@@ -23,7 +25,7 @@ export function writeHspYaml(manifest: Manifest, options: HspYamlWriteOptions): 
   const header = [
     ' hsp.yaml: a product, and one build of it, for an HL7 HSP Marketplace.',
     ...(options.convertedFrom ? [` Converted from ${options.convertedFrom} by "hsp manifest convert".`] : []),
-    ' Check it with "hsp manifest validate hsp.yaml"; publish it with "hsp publish hsp.yaml".',
+    ` Check it with "hsp manifest validate ${options.fileName ?? 'hsp.yaml'}"; publish it with "hsp publish ${options.fileName ?? 'hsp.yaml'}".`,
     " Paths are relative to this file's folder.",
   ];
   doc.commentBefore = header.join('\n');

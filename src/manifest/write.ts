@@ -11,6 +11,8 @@ export interface WriteOptions {
   dir: string;
   /** The file it came from, for the header of an hsp.yaml. */
   convertedFrom?: string;
+  /** How the header of an hsp.yaml names the file written (see HspYamlWriteOptions). */
+  fileName?: string;
 }
 
 export interface WrittenManifest {
@@ -24,5 +26,5 @@ export function writeManifest(manifest: Manifest, format: ManifestFormat, option
     const { text, dropped } = writeSpecManifest(manifest);
     return { text, dropped };
   }
-  return { text: writeHspYaml(manifest, { dir: options.dir, convertedFrom: options.convertedFrom }), dropped: [] };
+  return { text: writeHspYaml(manifest, { dir: options.dir, convertedFrom: options.convertedFrom, fileName: options.fileName }), dropped: [] };
 }

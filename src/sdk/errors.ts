@@ -21,12 +21,19 @@ export class InvalidArgumentError extends HspError {
 /** The network failed: DNS, refused connection, reset, TLS. */
 export class ConnectionError extends HspError {
   override name = 'ConnectionError';
+  /**
+   * The server answered, but not in TLS as asked (or in TLS when plain HTTP was asked), or with
+   * a certificate this machine does not accept: the message names the remedy, and retrying
+   * cannot help.
+   */
+  readonly tls: boolean;
   constructor(
     message: string,
     readonly code?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; tls?: boolean },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.tls = options?.tls ?? false;
   }
 }
 

@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import { VERSION } from '../version.js';
+import { connectionError, mayBeTlsServer, speaksTls } from './connection-failure.js';
 import {
   AbortError,
   APIError,
@@ -174,8 +175,14 @@ export class Transport {
         } as unknown as RequestInit);
       } catch (error) {
         deadline.clear();
-        const failure = deadline.explain(error, req, shown(), timeoutMs);
-        if (failure instanceof AbortError || !idempotent || attempt > maxRetries) throw failure;
+        let failure: HspError = deadline.explain(error, req, shown(), timeoutMs) ?? connectionError(error, url, this.baseUrl);
+        // A server that hangs up on plain HTTP may want TLS: one handshake tells (not through a
+        // proxy or the caller's dispatcher, where the connection that failed was not the server's).
+        if (failure instanceof ConnectionError && !dispatcher && mayBeTlsServer(error, url) && (await speaksTls(url))) {
+          failure = connectionError(error, url, this.baseUrl, true);
+        }
+        const hopeless = failure instanceof AbortError || (failure instanceof ConnectionError && failure.tls);
+        if (hopeless || !idempotent || attempt > maxRetries) throw failure;
         const delay = backoff(attempt);
         if (trace) onResponse?.({ ...trace, status: 0, durationMs: performance.now() - started, retryInMs: delay });
         await sleep(delay, req.signal);
@@ -329,42 +336,15 @@ class Deadline {
     if (this.onCallerAbort) this.caller?.removeEventListener('abort', this.onCallerAbort);
   }
 
-  explain(error: unknown, req: TransportRequest, url: string, timeoutMs: number): HspError {
+  /** The abort or timeout this attempt ended with, or `undefined` when neither fired (the network failed). */
+  explain(error: unknown, req: TransportRequest, url: string, timeoutMs: number): AbortError | TimeoutError | undefined {
     if (this.caller?.aborted) return new AbortError(`${req.method} ${pathOnly(url)} was aborted.`, { cause: error });
     if (this.signal.aborted && (this.signal.reason as Error | undefined)?.name === 'TimeoutError') {
       return new TimeoutError(`${req.method} ${pathOnly(url)} timed out after ${formatMs(timeoutMs)}.`, { cause: error });
     }
-    return connectionError(error, url);
+    return undefined;
   }
 }
-
-function connectionError(error: unknown, url: string): ConnectionError {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  const code = cause?.code ?? (error as { code?: string })?.code;
-  const reason = CONNECTION_REASONS[code ?? ''] ?? cause?.message ?? (error as Error)?.message ?? 'unknown error';
-  const origin = new URL(url).origin;
-  return new ConnectionError(`Could not reach ${origin}: ${reason}${code && !reason.includes(code) ? ` (${code})` : ''}.`, code, {
-    cause: error,
-  });
-}
-
-const CONNECTION_REASONS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'the connection was reset',
-  ENOTFOUND: 'the host name could not be resolved',
-  EAI_AGAIN: 'the host name could not be resolved (DNS lookup timed out)',
-  ETIMEDOUT: 'the connection timed out',
-  EHOSTUNREACH: 'the host is unreachable',
-  ENETUNREACH: 'the network is unreachable',
-  UND_ERR_SOCKET: 'the connection closed unexpectedly',
-  UND_ERR_CONNECT_TIMEOUT: 'the connection timed out',
-  UND_ERR_HEADERS_TIMEOUT: 'the server sent no response headers in time',
-  UND_ERR_BODY_TIMEOUT: 'the server stopped sending the response',
-  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
-  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed (set NODE_EXTRA_CA_CERTS to trust it)',
-  SELF_SIGNED_CERT_IN_CHAIN: 'its TLS certificate chain is not trusted (set NODE_EXTRA_CA_CERTS to trust it)',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate is not trusted (set NODE_EXTRA_CA_CERTS to trust it)',
-};
 
 async function readText(res: Response, finish: () => void, what: string): Promise<string> {
   try {

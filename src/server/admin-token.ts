@@ -86,7 +86,7 @@ export async function renewStoredAdminToken(
 }
 
 /** Written beside, then renamed: a crash leaves the old file or the new one, never half of one. */
-async function writePrivateFile(file: string, text: string): Promise<void> {
+export async function writePrivateFile(file: string, text: string): Promise<void> {
   const staging = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await writeFile(staging, text, { mode: 0o600, flag: 'wx' });
@@ -146,6 +146,8 @@ export interface TokenTarget {
   databaseUrl?: string;
   /** The key the marketplace signs with, when it is not the one kept in its database. */
   secretKeyBase?: string;
+  /** How long a PostgreSQL server may take to accept the connection (see db/postgres.ts). */
+  connectTimeoutMs?: number;
 }
 
 export interface RecoveredToken {

@@ -13,9 +13,10 @@
  *   volume mounted by a container with another PID namespace) cannot be probed: its lock counts
  *   as held while it is touched (every 10 s), and as stale a while after.
  */
-import { chmod, lstat, mkdir, readdir, stat, utimes } from 'node:fs/promises';
+import { chmod, lstat, readdir, rmdir, stat, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { FolderRefusedError, makeFolder } from '../make-folder.js';
 import { isLockToken, newLockToken, releaseLock, releaseLockSync, sweepLockLeftovers, takeLock, type LockRules } from '../lock-file.js';
 import { processIdentity, recordedProcessRuns } from '../process-identity.js';
 
@@ -67,6 +68,8 @@ const REMOTE_STALE_MS = 3 * HEARTBEAT_MS;
 export interface DataFolder {
   /** The folder, absolute. */
   dir: string;
+  /** This start made it: a start that fails removes it again (when nothing else is in it). */
+  created: boolean;
   /** Strips group and other bits again from everything inside (files made since the start). */
   makePrivate(): Promise<void>;
   /** Makes the folder private once more, then releases the lock. Safe to call twice. */
@@ -80,22 +83,30 @@ export interface DataFolder {
  */
 export async function openDataFolder(dir: string): Promise<DataFolder> {
   const absolute = resolve(dir);
-  await mkdir(absolute, { recursive: true, mode: 0o700 }).catch((error: NodeJS.ErrnoException) => {
+  const created = await makeFolder(absolute, 0o700).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EEXIST') throw new DataFolderError(`The data folder ${dir} is not a folder; choose another with --data-dir.`);
-    throw new DataFolderError(`Cannot create the data folder ${dir}: ${describeFsError(error)}.`);
+    throw new DataFolderError(`Cannot create the data folder ${dir}: ${describeFsError(error)}; choose another with --data-dir.`);
   });
-  await checkOwnFolder(absolute, dir);
-  await tightenFolder(absolute, dir);
-  const lock = await lockDataFolder(absolute, dir);
+  let lock: Lock;
+  try {
+    await checkOwnFolder(absolute, dir);
+    await tightenFolder(absolute, dir);
+    lock = await lockDataFolder(absolute, dir);
+  } catch (error) {
+    if (created) await rmdir(absolute).catch(() => {});
+    throw error;
+  }
   try {
     await makeContentsPrivate(absolute, dir);
   } catch (error) {
     await lock.release();
+    if (created) await rmdir(absolute).catch(() => {});
     throw error;
   }
   let closed = false;
   return {
     dir: absolute,
+    created,
     makePrivate: () => makeContentsPrivate(absolute, dir),
     async close() {
       if (closed) return;
@@ -187,7 +198,10 @@ interface Lock {
 export async function lockDataFolder(absolute: string, dir = absolute): Promise<Lock> {
   const path = join(absolute, LOCK_FILE);
   const me = describeThisProcess();
-  const holder = await takeLock(path, me, LOCK_RULES);
+  const holder = await takeLock(path, me, LOCK_RULES).catch((error: NodeJS.ErrnoException) => {
+    // Writing the lock is the first write into the folder: a read-only or full one fails here.
+    throw new DataFolderError(`Cannot write ${LOCK_FILE} in the data folder ${dir}: ${describeFsError(error)}; choose another folder with --data-dir.`);
+  });
   if (holder) throw inUse(holder, dir);
   // Files left by processes that died while taking a lock: nobody else will remove them.
   await sweepLockLeftovers(path, LOCK_RULES);
@@ -287,6 +301,7 @@ function printable(text: string): string {
 }
 
 function describeFsError(error: NodeJS.ErrnoException): string {
+  if (error instanceof FolderRefusedError) return error.message;
   switch (error.code) {
     case 'EACCES':
     case 'EPERM':

@@ -4,13 +4,15 @@
  * and by scripts.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { createServer as createNetServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { debuglog } from 'node:util';
 import type { FastifyInstance } from 'fastify';
-import { ADMIN_TOKEN_FILE, ADMIN_TOKEN_TTL_SECONDS, mintAdministratorToken, recoverAdministratorToken, renewStoredAdminToken, type RecoveredToken, type TokenTarget } from './admin-token.js';
+import { ADMIN_TOKEN_FILE, ADMIN_TOKEN_TTL_SECONDS, mintAdministratorToken, recoverAdministratorToken, renewStoredAdminToken, writePrivateFile, type RecoveredToken, type TokenTarget } from './admin-token.js';
 import { buildApp } from './app.js';
 import { CableServer, type CableServerOptions } from './cable/server.js';
 import { verifyProviderToken } from './auth/identity-providers.js';
@@ -24,6 +26,7 @@ import { definitions } from './resources/index.js';
 import { ResourceRegistry } from './resources/registry.js';
 import { seed } from './seed.js';
 import { serveTokenRequests } from './token-socket.js';
+import { makeFolder } from '../make-folder.js';
 import { cacheDir } from './paths.js';
 
 export interface MarketplaceServerOptions {
@@ -43,6 +46,13 @@ export interface MarketplaceServerOptions {
   cable?: CableServerOptions;
   logger?: boolean;
   onInternalError?: (error: unknown) => void;
+  /** Longest the PostgreSQL server may take to accept a connection (default 10 s, see db/postgres.ts). */
+  connectTimeoutMs?: number;
+  /**
+   * Stops the start (`hsp serve` on SIGINT or SIGTERM): whatever it has opened is closed, and
+   * the promise rejects with the signal's reason. After the start, stopping is `close()`.
+   */
+  signal?: AbortSignal;
 }
 
 export interface MarketplaceServer {
@@ -67,44 +77,86 @@ export const DEFAULT_CONFIG: ServerConfig = {
 };
 
 export async function createMarketplaceServer(options: MarketplaceServerOptions = {}): Promise<MarketplaceServer> {
-  // One server per data folder, and the folder private to its owner (./data-folder.ts).
-  const folder = options.dataDir && !options.memory ? await openDataFolder(options.dataDir) : undefined;
-  const db = await openDatabase(options).catch(async (error: unknown) => {
-    await folder?.close();
-    throw error;
-  });
-  let scratchDir: string | undefined;
+  const { signal } = options;
+  const port = options.port ?? 3000;
+  const host = options.host ?? '127.0.0.1';
+  // What this start has opened, each with its undoing: a start that fails, or is stopped, undoes
+  // them all, last first, and leaves nothing behind (no lock, no thread, no connection, no
+  // half-made database, no token file) for a process that must then be able to exit.
+  const undo: (() => Promise<unknown>)[] = [];
+  /** Waits for a step of the start, or for a stop: then the start goes no further. */
+  const step = <T>(work: Promise<T>): Promise<T> => untilAborted(work, signal);
   try {
-    await migrate(db);
-    const seeded = await db.transaction((tx) => seed(tx));
-    const secret = new TextEncoder().encode(options.secretKeyBase ?? (await storedSecret(db)));
+    signal?.throwIfAborted();
+    // A port in use is the likeliest failure: found before seconds of opening a database.
+    if (port !== 0) await step(checkPortFree(port, host));
+    trace('start: opening the data folder');
+
+    // One server per data folder, and the folder private to its owner (./data-folder.ts).
+    const folder = options.dataDir && !options.memory ? await openDataFolder(options.dataDir) : undefined;
+    if (folder) {
+      undo.push(async () => {
+        await folder.close();
+        if (folder.created) await rmdir(folder.dir);
+      });
+      // A database this start creates is removed again if the start fails: half-made, or made
+      // for a server that never served, it must not be taken for a marketplace by the next start.
+      const pgdata = join(folder.dir, 'pgdata');
+      if (!(await exists(join(pgdata, 'PG_VERSION')))) undo.push(() => rm(pgdata, { recursive: true, force: true }));
+    }
+    signal?.throwIfAborted();
+    trace('start: opening the database');
+    const db = await openDatabase(options);
+    // Stopped: end what the database runs now (a migration) rather than wait for it.
+    undo.push(() => db.close({ now: !!signal?.aborted }));
+
+    trace('start: migrating the database');
+    await step(migrate(db));
+    const seeded = await step(db.transaction((tx) => seed(tx)));
+    const secret = new TextEncoder().encode(options.secretKeyBase ?? (await step(storedSecret(db))));
     const config = { ...DEFAULT_CONFIG, ...options.config };
     const context: ServerContext = { db, secret, config, resources: new ResourceRegistry(definitions), verifyProviderToken: (token, issuer) => verifyProviderToken(db, token, issuer) };
-    const app = await buildApp(context, { logger: options.logger, onInternalError: options.onInternalError });
+    trace('start: building the service');
+    const app = await step(buildApp(context, { logger: options.logger, onInternalError: options.onInternalError }));
+    undo.push(() => app.close());
     const cable = new CableServer(context, options.cable);
-    await cable.attach(app.server);
-    await app.listen({ port: options.port ?? 3000, host: options.host ?? '127.0.0.1' });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : options.port;
-    const host = options.host && options.host !== '0.0.0.0' && options.host !== '::' ? options.host : '127.0.0.1';
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    undo.push(() => cable.close());
+    await step(cable.attach(app.server));
 
+    // The token is in its file, whole and private, before the port answers: whoever waits for
+    // the server to answer (a script, the README's walkthrough) may read it at once.
     let adminToken: string | undefined;
     let adminTokenFile: string | undefined;
+    trace('start: writing the administrator token');
     if (seeded.administratorId) {
       // A year: this is the key to a fresh marketplace, kept in a file only its owner can read.
-      adminToken = (await issueToken(db, secret, { userId: seeded.administratorId }, ADMIN_TOKEN_TTL_SECONDS)).token;
-      const dir = options.dataDir ?? (scratchDir = await mkdtemp(join(tmpdir(), 'hsp-marketplace-')));
-      await mkdir(dir, { recursive: true });
-      adminTokenFile = join(dir, ADMIN_TOKEN_FILE);
-      await writeFile(adminTokenFile, `${adminToken}\n`, { mode: 0o600 });
+      adminToken = (await step(issueToken(db, secret, { userId: seeded.administratorId }, ADMIN_TOKEN_TTL_SECONDS))).token;
+      let dir = options.dataDir;
+      if (!dir || !folder) {
+        const scratch = (dir = await mkdtemp(join(tmpdir(), 'hsp-marketplace-')));
+        undo.push(() => rm(scratch, { recursive: true, force: true }));
+      }
+      const file = (adminTokenFile = join(dir, ADMIN_TOKEN_FILE));
+      await writePrivateFile(file, `${adminToken}\n`);
+      undo.push(() => rm(file, { force: true }));
     }
     // The owner's way back in after `hsp logout` (./admin-token.ts): a token that stopped working is replaced.
-    const renewed = !seeded.administratorId && folder ? await renewStoredAdminToken(db, secret, folder.dir) : undefined;
+    const renewed = !seeded.administratorId && folder ? await step(renewStoredAdminToken(db, secret, folder.dir)) : undefined;
     if (renewed) [adminToken, adminTokenFile] = [renewed.token, renewed.file];
     // What the database wrote at start with a library caller's umask (`hsp serve` sets 077).
     await folder?.makePrivate();
     const tokenRequests = folder ? await serveTokenRequests(folder.dir, () => mintAdministratorToken(db, secret)) : undefined;
+    if (tokenRequests) undo.push(() => tokenRequests.close());
+
+    signal?.throwIfAborted();
+    trace('start: opening the port');
+    await step(app.listen({ port, host }));
+    // A stop that came while the port opened: nothing was served yet, so this is still a start that was stopped.
+    signal?.throwIfAborted();
+    const address = app.server.address();
+    const boundPort = typeof address === 'object' && address ? address.port : port;
+    const shownHost = host !== '0.0.0.0' && host !== '::' ? host : '127.0.0.1';
+    const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${boundPort}`;
 
     return {
       url,
@@ -128,15 +180,40 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
         }
         await db.close();
         await folder?.close();
-        if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
+        if (!folder && adminTokenFile) await rm(dirname(adminTokenFile), { recursive: true, force: true });
       },
     };
   } catch (error) {
-    await db.close().catch(() => {});
-    await folder?.close();
-    if (scratchDir) await rm(scratchDir, { recursive: true, force: true });
-    throw error;
+    for (const undoStep of undo.reverse()) await undoStep().catch(() => {});
+    throw signal?.aborted ? signal.reason : error;
   }
+}
+
+/** Where a start is, with NODE_DEBUG=hsp: what it waited on when it seems stuck (and for tests, when to stop it). */
+const trace = debuglog('hsp');
+
+/** `work`, unless `signal` stops first: then its reason. `work` goes on, unwatched (the caller undoes it). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let onAbort = () => {};
+  const stopped = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, stopped]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+/**
+ * Fails as `listen` would (EADDRINUSE, EACCES, EADDRNOTAVAIL) when the port cannot be had, by
+ * opening it and closing it again at once. The real `listen` comes last, and can still fail.
+ */
+function checkPortFree(port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', reject);
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
 
 /**
@@ -144,31 +221,42 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
  * on it, or under its lock) or PostgreSQL database: `hsp serve token`. See ./admin-token.ts.
  */
 export function issueAdministratorToken(target: TokenTarget): Promise<RecoveredToken> {
-  return recoverAdministratorToken(target, (where) => openDatabase(where));
+  return recoverAdministratorToken(target, (where) => openDatabase({ ...where, connectTimeoutMs: target.connectTimeoutMs }));
 }
 
-async function openDatabase(options: MarketplaceServerOptions): Promise<Database> {
+/** Where a database is, how long it may take, and what stops its opening. */
+type DatabaseTarget = Pick<MarketplaceServerOptions, 'dataDir' | 'memory' | 'databaseUrl' | 'config' | 'connectTimeoutMs' | 'signal'>;
+
+async function openDatabase(options: DatabaseTarget): Promise<Database> {
   // Every query's time limit: PostgreSQL's statement_timeout, or the embedded database's own.
   const queryTimeoutMs = options.config?.queryTimeoutMs ?? DEFAULT_CONFIG.queryTimeoutMs;
+  const { signal } = options;
   if (options.databaseUrl) {
     const { openPostgres } = await import('./db/postgres.js');
-    return openPostgres(options.databaseUrl, { queryTimeoutMs });
+    return openPostgres(options.databaseUrl, { queryTimeoutMs, connectTimeoutMs: options.connectTimeoutMs, signal });
   }
   const { openPGlite } = await import('./db/pglite.js');
   if (options.dataDir && !options.memory) {
-    await mkdir(options.dataDir, { recursive: true });
+    await makeFolder(options.dataDir);
     const pgdata = join(options.dataDir, 'pgdata');
-    if (await exists(join(pgdata, 'PG_VERSION'))) return openPGlite({ dataDir: pgdata, queryTimeoutMs });
-    // A new data directory starts as a copy of the migrated snapshot: initdb takes seconds.
-    const snapshot = (await readBuiltSnapshot()) ?? (await readCachedSnapshot());
-    if (snapshot) {
-      try {
-        return await openPGlite({ dataDir: pgdata, snapshot, queryTimeoutMs });
-      } catch {
-        await rm(pgdata, { recursive: true, force: true }); // half-unpacked: start over below
+    if (await exists(join(pgdata, 'PG_VERSION'))) return openPGlite({ dataDir: pgdata, queryTimeoutMs, signal });
+    try {
+      // A new data directory starts as a copy of the migrated snapshot: initdb takes seconds.
+      const snapshot = (await readBuiltSnapshot()) ?? (await readCachedSnapshot());
+      if (snapshot) {
+        try {
+          return await openPGlite({ dataDir: pgdata, snapshot, queryTimeoutMs, signal });
+        } catch (error) {
+          if (signal?.aborted) throw error;
+          await rm(pgdata, { recursive: true, force: true }); // half-unpacked: start over below
+        }
       }
+      return await openPGlite({ dataDir: pgdata, queryTimeoutMs, signal });
+    } catch (error) {
+      // Not a database, and not one the next start could open: gone.
+      await rm(pgdata, { recursive: true, force: true });
+      throw error;
     }
-    return openPGlite({ dataDir: pgdata, queryTimeoutMs });
   }
   // "In memory" (a private temporary directory, see db/pglite.ts): start from a migrated, empty
   // database, the one shipped in dist/ or a cached one.
@@ -176,12 +264,13 @@ async function openDatabase(options: MarketplaceServerOptions): Promise<Database
     const snapshot = await read();
     if (!snapshot) continue;
     try {
-      return await openPGlite({ snapshot, queryTimeoutMs });
-    } catch {
+      return await openPGlite({ snapshot, queryTimeoutMs, signal });
+    } catch (error) {
+      if (signal?.aborted) throw error;
       // A damaged or foreign snapshot: try the next, or make a new one.
     }
   }
-  const { db } = await makeSnapshot(queryTimeoutMs);
+  const { db } = await makeSnapshot(queryTimeoutMs, signal);
   return db;
 }
 
@@ -190,17 +279,17 @@ async function openDatabase(options: MarketplaceServerOptions): Promise<Database
  * next in-memory start skips initdb and migrations. Resolves to the (open) database and the
  * snapshot.
  */
-async function makeSnapshot(queryTimeoutMs?: number): Promise<{ db: Database; snapshot: Blob }> {
+async function makeSnapshot(queryTimeoutMs?: number, signal?: AbortSignal): Promise<{ db: Database; snapshot: Blob }> {
   const { openPGlite, writeSnapshot } = await import('./db/pglite.js');
-  const db = await openPGlite({ queryTimeoutMs });
+  const db = await openPGlite({ queryTimeoutMs, signal });
   try {
-    await migrate(db);
-    const snapshot = await db.snapshot();
+    await untilAborted(migrate(db), signal);
+    const snapshot = await untilAborted(db.snapshot(), signal);
     await writeSnapshot(join(cacheDir(), await snapshotName()), snapshot).catch(() => {});
     return { db, snapshot };
   } catch (error) {
-    await db.close().catch(() => {});
-    throw error;
+    await db.close({ now: !!signal?.aborted }).catch(() => {});
+    throw signal?.aborted ? signal.reason : error;
   }
 }
 
@@ -250,7 +339,11 @@ async function readBuiltSnapshot(): Promise<Blob | undefined> {
   for (;;) {
     for (const candidate of [dir, join(dir, 'dist')]) {
       const manifest = await readFile(join(candidate, BUILT_SNAPSHOT_MANIFEST), 'utf8').catch(() => undefined);
-      if (manifest !== undefined && sameJson(manifest, wanted)) return readSnapshot(join(candidate, BUILT_SNAPSHOT));
+      if (manifest === undefined) continue;
+      if (sameJson(manifest, wanted)) return readSnapshot(join(candidate, BUILT_SNAPSHOT));
+      // Not the user's problem (a start without it takes a few seconds more, once), but a
+      // packaging slip: shown with NODE_DEBUG=hsp.
+      trace('built PGlite snapshot in %s not used: it holds %s, this code needs %s', candidate, manifest.trim(), wanted);
     }
     // The package root ends the search: never pick up another project's files.
     if ((await exists(join(dir, 'package.json'))) || dirname(dir) === dir) return undefined;

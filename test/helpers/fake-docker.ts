@@ -75,6 +75,12 @@ const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 export class FakeDocker {
   readonly calls: RecordedCall[] = [];
   readonly images = new Set<string>();
+  /**
+   * What `GET /images/{name}/json` lists as an image's repository digests, by the reference it
+   * was pulled as; by default the digest it was pulled by (a tag gets the stream's digest).
+   * Set one to play an Engine that holds another image under a pinned reference.
+   */
+  readonly repoDigests = new Map<string, string[]>();
   readonly containers = new Map<string, FakeContainer>();
   private readonly faults: Fault[] = [];
   private readonly pullFailures = new Map<string, string>();
@@ -199,6 +205,13 @@ export class FakeDocker {
     }
     if (method === 'GET' && path === '/containers/json') return this.list(query, reply, error);
     if (method === 'POST' && path === '/images/create') return this.pull(query, res, call, error);
+    if ((match = /^\/images\/(.+)\/json$/.exec(path)) && method === 'GET') {
+      const reference = decodeURIComponent(match[1] as string);
+      if (!this.images.has(reference)) return error(404, `no such image: ${reference}: No such image: ${reference}`);
+      const at = reference.lastIndexOf('@');
+      const digests = this.repoDigests.get(reference) ?? [at >= 0 ? reference : `${reference.replace(/:[^:/]+$/, '')}@sha256:${'1'.repeat(64)}`];
+      return reply(200, { Id: `sha256:${'2'.repeat(64)}`, RepoTags: at >= 0 ? [] : [reference], RepoDigests: digests });
+    }
     if (method === 'POST' && path === '/containers/create') return this.create(query, call.body, reply, error);
     if ((match = /^\/containers\/([^/]+)\/(start|stop)$/.exec(path)) && method === 'POST') {
       const container = this.find(decodeURIComponent(match[1] as string));

@@ -9,10 +9,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { newLockToken, releaseLock, sweepLockLeftovers, takeLock, type LockRules } from '../../src/lock-file.js';
 import { processIdentity, recordedProcessRuns } from '../../src/process-identity.js';
 import { deadPid } from '../helpers/processes.js';
+import { onPosix } from '../helpers/skips.js';
 
 interface Holder {
   pid: number;
@@ -39,7 +40,7 @@ const me = () => ({ pid: process.pid, process: processIdentity(process.pid), tok
 
 const backdate = (path: string) => utimesSync(path, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
 
-describe.skipIf(process.platform === 'win32')('a lock file', () => {
+onPosix.describe('a lock file', () => {
   it('is taken when free, refused while held (naming the holder), and released only by the one who took it', async () => {
     const dir = folder();
     const path = join(dir, 'x.lock');

@@ -3,9 +3,10 @@
  * has exited, a zombie (exited, not yet reaped), and a PID whose recorded identity is another's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { isSameProcess, processIdentity, recordedProcessRuns } from '../../src/process-identity.js';
 import { deadPid } from '../helpers/processes.js';
+import { onPosix } from '../helpers/skips.js';
 
 const started: ChildProcess[] = [];
 afterAll(() => {
@@ -27,7 +28,7 @@ async function until(condition: () => boolean, ms = 5_000): Promise<void> {
   }
 }
 
-describe.skipIf(process.platform === 'win32')('process identity', () => {
+onPosix.describe('process identity', () => {
   it('names a live process the same way each time, and another process otherwise', async () => {
     const own = processIdentity(process.pid);
     expect(own).toEqual(expect.any(String));
@@ -60,7 +61,7 @@ describe.skipIf(process.platform === 'win32')('process identity', () => {
   });
 });
 
-describe.skipIf(process.platform === 'win32')("a lock's recorded process", () => {
+onPosix.describe("a lock's recorded process", () => {
   it('runs while it is the very process recorded', async () => {
     const other = await live();
     expect(recordedProcessRuns(other.pid, processIdentity(other.pid))).toBe(true);

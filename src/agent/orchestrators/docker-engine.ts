@@ -4,7 +4,7 @@
  * path carries it (`/v1.45/containers/json`), so the Engine answers in the shapes this file
  * was written against.
  */
-import { Client } from 'undici';
+import { Client, Pool, type Dispatcher } from 'undici';
 import { InvalidArgumentError } from '../../sdk/errors.js';
 import { OrchestratorError, oneLine } from './orchestrator-error.js';
 
@@ -44,6 +44,15 @@ export interface ContainerSummary {
   Status: string;
 }
 
+/** One line of `GET /events` (the fields read). */
+export interface EngineEvent {
+  /** `container`, `image`, `network`, … */
+  Type?: string;
+  /** `die`, `destroy`, `start`, … */
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
 /** The fields of `GET /containers/{id}/json` this client reads. */
 export interface ContainerInspect {
   Id: string;
@@ -75,9 +84,15 @@ interface EngineResponse {
 
 type HttpMethod = 'GET' | 'POST' | 'DELETE';
 
+/**
+ * Connections to the Engine at once. One would serialise the agent's concurrent deploys behind
+ * each other's pulls (a pull holds its connection while the Engine streams progress).
+ */
+const CONNECTIONS = 16;
+
 export class DockerEngine {
   private constructor(
-    private readonly client: Client,
+    private readonly client: Dispatcher,
     readonly endpoint: EngineEndpoint,
     /** The negotiated version, e.g. `1.45`. */
     readonly apiVersion: string,
@@ -86,7 +101,7 @@ export class DockerEngine {
   /** Connects and negotiates the API version; refuses an Engine older than 1.41 with a sentence. */
   static async connect(host: string, signal?: AbortSignal): Promise<DockerEngine> {
     const endpoint = parseDockerHost(host);
-    const client = new Client(endpoint.origin, endpoint.socketPath ? { socketPath: endpoint.socketPath } : {});
+    const client = new Pool(endpoint.origin, { connections: CONNECTIONS, ...(endpoint.socketPath ? { socketPath: endpoint.socketPath } : {}) });
     try {
       const { status, body } = await send(client, endpoint, 'GET', '/version', { signal }, 'ask its version');
       const version = body as { ApiVersion?: unknown; MinAPIVersion?: unknown } | null;
@@ -133,27 +148,46 @@ export class DockerEngine {
       throw engineError(what, response.statusCode, text);
     }
     let failure: string | undefined;
-    let pending = '';
-    const consider = (line: string) => {
-      if (failure !== undefined || line.trim() === '') return;
-      try {
-        const progress = JSON.parse(line) as { error?: unknown; errorDetail?: { message?: unknown } };
-        const message = progress.errorDetail?.message ?? progress.error;
-        if (message !== undefined) failure = typeof message === 'string' ? message : JSON.stringify(message);
-      } catch {
-        // A progress line that is not JSON says nothing about success; the final lines decide.
-      }
-    };
-    for await (const chunk of response.body) {
-      pending += (chunk as Buffer).toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) consider(line);
-      // A line never needs to be this long; keeping it would let a broken stream fill memory.
-      if (pending.length > 1024 * 1024) pending = '';
-    }
-    consider(pending);
+    // A progress line that is not JSON says nothing about success; the final lines decide.
+    await readJsonLines(response.body, (line) => {
+      if (failure !== undefined) return;
+      const progress = line as { error?: unknown; errorDetail?: { message?: unknown } } | null;
+      const message = progress?.errorDetail?.message ?? progress?.error;
+      if (message !== undefined) failure = typeof message === 'string' ? message : JSON.stringify(message);
+    });
     if (failure !== undefined) throw new OrchestratorError(`Docker could not ${what}: ${sentence(failure)}`);
+  }
+
+  /**
+   * Streams the Engine's events matching `filters` (`GET /events`) to `onEvent`, calling
+   * `onConnected` once the Engine has accepted the request. Resolves when the Engine ends the
+   * stream (it restarted) or the signal aborts. On a connection of its own: the stream never
+   * ends by itself, and would hold one of the pool's for good.
+   */
+  async streamEvents(filters: Record<string, string[]>, handlers: { onConnected: () => void; onEvent: (event: EngineEvent) => void }, signal: AbortSignal): Promise<void> {
+    const client = new Client(this.endpoint.origin, this.endpoint.socketPath ? { socketPath: this.endpoint.socketPath, bodyTimeout: 0 } : { bodyTimeout: 0 });
+    try {
+      const what = 'watch its events';
+      const path = `/v${this.apiVersion}/events?${new URLSearchParams({ filters: JSON.stringify(filters) })}`;
+      let response;
+      try {
+        response = await client.request({ method: 'GET', path, headers: { accept: 'application/json' }, signal });
+      } catch (error) {
+        throw connectionError(this.endpoint, error, signal, what);
+      }
+      if (response.statusCode !== 200) throw engineError(what, response.statusCode, await readCapped(response.body));
+      handlers.onConnected();
+      try {
+        await readJsonLines(response.body, (line) => {
+          if (line !== null && typeof line === 'object') handlers.onEvent(line as EngineEvent);
+        });
+      } catch (error) {
+        if (signal.aborted) return;
+        throw connectionError(this.endpoint, error, signal, what);
+      }
+    } finally {
+      await client.destroy().catch(() => undefined);
+    }
   }
 
   /** Creates a container; returns its id. */
@@ -164,9 +198,13 @@ export class DockerEngine {
     return id;
   }
 
-  /** Starts a container; one already running is fine (304). */
-  async startContainer(id: string, signal?: AbortSignal): Promise<void> {
-    await this.call('POST', `/containers/${encodeURIComponent(id)}/start`, `start container ${short(id)}`, [204, 304], { signal });
+  /**
+   * Starts a container; one already running is fine (304). `what` names it in an error (by
+   * default its short id; a caller whose errors are compared across attempts names it by
+   * something that does not change with each new container).
+   */
+  async startContainer(id: string, signal?: AbortSignal, what = `start container ${short(id)}`): Promise<void> {
+    await this.call('POST', `/containers/${encodeURIComponent(id)}/start`, what, [204, 304], { signal });
   }
 
   /** Stops a container, killing it after `timeoutSeconds`; stopped or gone already is fine. */
@@ -183,6 +221,12 @@ export class DockerEngine {
     const { body } = await this.call('GET', `/containers/${encodeURIComponent(id)}/json`, `inspect container ${short(id)}`, [200], { signal });
     if (body === null || typeof body !== 'object') throw new OrchestratorError(`${this.endpoint.host} answered the inspection of container ${short(id)} with no object.`);
     return body as ContainerInspect;
+  }
+
+  /** An image by reference (`name@sha256:…`, `name:tag`), or `undefined` when the Engine has none. */
+  async inspectImage(reference: string, signal?: AbortSignal): Promise<{ Id?: string; RepoDigests?: string[] | null } | undefined> {
+    const { status, body } = await this.call('GET', `/images/${encodeURIComponent(reference)}/json`, `inspect image ${reference}`, [200, 404], { signal });
+    return status === 200 && body !== null && typeof body === 'object' ? (body as { Id?: string; RepoDigests?: string[] | null }) : undefined;
   }
 
   private async call(method: HttpMethod, path: string, what: string, ok: number[], options: { body?: unknown; signal?: AbortSignal }): Promise<EngineResponse> {
@@ -202,7 +246,7 @@ export class DockerEngine {
   }
 }
 
-async function send(client: Client, endpoint: EngineEndpoint, method: HttpMethod, path: string, options: { body?: unknown; signal?: AbortSignal }, what: string): Promise<EngineResponse> {
+async function send(client: Dispatcher, endpoint: EngineEndpoint, method: HttpMethod, path: string, options: { body?: unknown; signal?: AbortSignal }, what: string): Promise<EngineResponse> {
   try {
     const response = await client.request({
       method,
@@ -224,6 +268,33 @@ async function send(client: Client, endpoint: EngineEndpoint, method: HttpMethod
   } catch (error) {
     throw connectionError(endpoint, error, options.signal, what);
   }
+}
+
+/**
+ * Calls `onLine` with each JSON line of a streamed body (pull progress, events); a line that
+ * is not JSON is skipped.
+ */
+async function readJsonLines(body: AsyncIterable<unknown>, onLine: (line: unknown) => void): Promise<void> {
+  let pending = '';
+  const consider = (line: string) => {
+    if (line.trim() === '') return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return;
+    }
+    onLine(parsed);
+  };
+  for await (const chunk of body) {
+    pending += (chunk as Buffer).toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) consider(line);
+    // A line never needs to be this long; keeping it would let a broken stream fill memory.
+    if (pending.length > 1024 * 1024) pending = '';
+  }
+  consider(pending);
 }
 
 /** Reads a response body up to 16 MiB (a container list is the largest answer expected). */
@@ -265,7 +336,7 @@ function sentence(text: string): string {
   return /[.!?]$/.test(line) ? line : `${line}.`;
 }
 
-function short(id: string): string {
+export function short(id: string): string {
   return id.slice(0, 12);
 }
 

@@ -11,11 +11,18 @@
  * here outlives an agent that crashes: each step is one Engine call. What a crash leaves is at
  * most a partial set of labelled containers, which the instance's next deploy retires with the
  * rest of its old containers.
+ *
+ * What happens to the containers behind the agent's back (`docker kill`, `docker rm`) reaches
+ * the agent through the Engine's event stream (`watch`): a container of the platform that
+ * stops or goes, unless this orchestrator stopped or removed it, makes the agent reconcile, and
+ * `list` then reports the instance as degraded, to be deployed again.
  */
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { imageOf, isUuid, taskPlansOf, type TaskPlan } from '../deployment.js';
 import type { AgentLog, Deployment, DeploymentReport, Orchestrator, Workload } from '../orchestrator.js';
-import { DockerEngine, type ContainerCreateBody, type ContainerInspect, type ContainerSummary } from './docker-engine.js';
+import { checkPulledDigest } from '../pinned-image.js';
+import { DockerEngine, short, type ContainerCreateBody, type ContainerInspect, type ContainerSummary, type EngineEvent } from './docker-engine.js';
 import { OrchestratorError } from './orchestrator-error.js';
 
 export const LABELS = {
@@ -31,6 +38,19 @@ export const LABELS = {
 
 /** The specification's limit for a product's containers to stop (STU2). */
 export const STOP_TIMEOUT_SECONDS = 15;
+
+/**
+ * Container states in which a container counts as deployed: running, or left to the Engine
+ * (its restart policy brings it back; an operator paused it). Any other (`created`, `exited`,
+ * `dead`, `removing`) means the instance must be deployed again.
+ */
+const DEPLOYED_STATES = new Set(['running', 'restarting', 'paused']);
+
+/** Container ids remembered as this orchestrator's own removals (see `retiring`). */
+const MAX_RETIRING = 10_000;
+
+/** After a lost event stream, the first retry waits this long, doubling up to the cap. */
+const EVENTS_RETRY_MS = { initial: 500, max: 30_000 };
 
 export interface DockerOrchestratorOptions {
   dockerHost: string;
@@ -51,6 +71,14 @@ interface ContainerReport {
 
 export class DockerOrchestrator implements Orchestrator {
   readonly name = 'docker';
+  /**
+   * Containers this orchestrator is stopping or has removed: their `die` and `destroy` events
+   * are its own doing, not news for the agent. Each id leaves with its `destroy` event (the
+   * oldest also when there are too many: events are only followed while the agent watches).
+   */
+  private readonly retiring = new Set<string>();
+  /** Ends the event stream on close. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly engine: DockerEngine,
@@ -66,7 +94,59 @@ export class DockerOrchestrator implements Orchestrator {
   }
 
   async close(): Promise<void> {
+    this.closing.abort(new Error('The docker orchestrator is closing.'));
     await this.engine.close();
+  }
+
+  /**
+   * Follows the Engine's events for the platform's containers until `signal` aborts (or the
+   * orchestrator closes), calling `onChange` when one stops or is removed by someone else, and
+   * after the stream was lost and found again (what happened meanwhile is unknown).
+   */
+  watch(onChange: (reason: string) => void, signal: AbortSignal): void {
+    void this.follow(onChange, AbortSignal.any([signal, this.closing.signal]));
+  }
+
+  private async follow(onChange: (reason: string) => void, signal: AbortSignal): Promise<void> {
+    const filters = { type: ['container'], event: ['die', 'destroy'], label: [`${LABELS.platform}=${this.platformId}`] };
+    let connections = 0;
+    let attempt = 0;
+    while (!signal.aborted) {
+      const started = performance.now();
+      let reason = 'The Docker Engine ended its event stream.';
+      try {
+        await this.engine.streamEvents(
+          filters,
+          {
+            onConnected: () => {
+              if (connections++ > 0) onChange('docker events resumed');
+            },
+            onEvent: (event) => this.onEngineEvent(event, onChange),
+          },
+          signal,
+        );
+      } catch (error) {
+        reason = error instanceof Error ? error.message : String(error);
+      }
+      if (signal.aborted) return;
+      // A stream that lasted starts the backoff over; one that keeps ending at once backs off.
+      if (performance.now() - started > EVENTS_RETRY_MS.max) attempt = 0;
+      const retryInMs = Math.min(EVENTS_RETRY_MS.max, EVENTS_RETRY_MS.initial * 2 ** attempt++);
+      this.log('docker.events_lost', { level: 'warn', reason, retry_in_ms: retryInMs });
+      await sleep(retryInMs, undefined, { signal }).catch(() => undefined);
+    }
+  }
+
+  private onEngineEvent(event: EngineEvent, onChange: (reason: string) => void): void {
+    const id = event.Actor?.ID;
+    if (typeof id !== 'string' || event.Type !== 'container') return;
+    if (this.retiring.has(id)) {
+      if (event.Action === 'destroy') this.retiring.delete(id);
+      return;
+    }
+    const instanceId = event.Actor?.Attributes?.[LABELS.instance];
+    this.log('docker.container_changed', { level: 'warn', container: short(id), action: event.Action, ...(isUuid(instanceId) ? { instance_id: instanceId.toLowerCase() } : {}) });
+    onChange(`container ${short(id)}: ${String(event.Action)}`);
   }
 
   async list(signal?: AbortSignal): Promise<Workload[]> {
@@ -81,7 +161,7 @@ export class DockerOrchestrator implements Orchestrator {
     }
     return [...byInstance].map(([instanceId, group]) => {
       const fingerprint = currentFingerprint(group);
-      return fingerprint === undefined ? { instanceId } : { instanceId, fingerprint };
+      return fingerprint === undefined ? { instanceId, degraded: true } : { instanceId, fingerprint };
     });
   }
 
@@ -105,19 +185,23 @@ export class DockerOrchestrator implements Orchestrator {
 
     const image = imageOf(deployment);
     if (expected > 0) await this.engine.pullImage(image.name, image.digest ?? image.tag ?? 'latest', signal);
+    if (expected > 0) await checkPulledDigest(this.engine, image, signal);
 
     // A fresh suffix per attempt: the new containers can run beside the old ones until those go.
     const generation = randomBytes(4).toString('hex');
     const created: string[] = [];
+    const starts: string[] = [];
     let report: DeploymentReport;
     try {
       for (const plan of longRunning) {
         for (let replica = 0; replica < plan.replicas; replica++) {
           const name = `hsp-${instanceId}-${generation}-${plan.index}-${replica}`;
           created.push(await this.engine.createContainer(name, this.containerBody(deployment, image.reference, plan, replica, expected), signal));
+          starts.push(`task ${JSON.stringify(plan.name)}${plan.replicas > 1 ? ` (replica ${replica})` : ''}`);
         }
       }
-      for (const id of created) await this.engine.startContainer(id, signal);
+      // Named by task, not by the new container's id: the same failure on a retry reads the same.
+      for (const [index, id] of created.entries()) await this.engine.startContainer(id, signal, `start the container of ${starts[index]}`);
       report = await this.report(deployment.fingerprint, created, signal);
     } catch (error) {
       await this.discard(created, instanceId, 'docker.cleanup_failed');
@@ -194,17 +278,19 @@ export class DockerOrchestrator implements Orchestrator {
   }
 
   private async stopAndRemove(id: string, signal?: AbortSignal): Promise<void> {
+    if (this.retiring.size >= MAX_RETIRING) this.retiring.delete(this.retiring.values().next().value!);
+    this.retiring.add(id);
     await this.engine.stopContainer(id, STOP_TIMEOUT_SECONDS, signal);
     await this.engine.removeContainer(id, signal);
   }
 }
 
-/** The fingerprint an instance's containers run with, when all of them agree, all run, and none is missing. */
+/** The fingerprint an instance's containers run with, when all of them agree, all are deployed (see DEPLOYED_STATES), and none is missing. */
 function currentFingerprint(containers: ContainerSummary[]): string | undefined {
   const fingerprints = new Set(containers.map((c) => c.Labels?.[LABELS.fingerprint]));
   const counts = new Set(containers.map((c) => c.Labels?.[LABELS.workloads]));
   if (containers.length === 0 || fingerprints.size !== 1 || counts.size !== 1) return undefined;
-  if (Number([...counts][0]) !== containers.length || !containers.every((c) => c.State === 'running')) return undefined;
+  if (Number([...counts][0]) !== containers.length || !containers.every((c) => DEPLOYED_STATES.has(c.State))) return undefined;
   return [...fingerprints][0];
 }
 

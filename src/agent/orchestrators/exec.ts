@@ -5,7 +5,8 @@
  * as environment variables.
  *
  * The hook's contract:
- * - stdin: `{"action", "instance_id", "platform_id", "deployment"}` (`deployment` on deploy only);
+ * - stdin: `{"action", "instance_id", "platform_id", "deployment"}` (`deployment` on deploy only;
+ *   its `image` is `name@sha256:…` and `image_digest` the digest when the build pins one);
  * - environment: the agent's, minus anything secret-looking, plus `HSP_ACTION`
  *   (`deploy`, `remove` or `list`), `HSP_INSTANCE_ID` and `HSP_PLATFORM_ID`;
  * - `deploy`: exit 0 when the instance runs; a JSON object on stdout, if any, goes into the
@@ -294,9 +295,12 @@ export class ExecOrchestrator implements Orchestrator {
 
 /** What a hook learns about a deployment: the records, and the tasks as the agent checked them. */
 function deploymentForHook(deployment: Deployment): Record<string, unknown> {
+  const image = imageOf(deployment);
   return {
     fingerprint: deployment.fingerprint,
-    image: imageOf(deployment).reference,
+    // `name@sha256:…` when the build pins its image: run that, and check the digest it pulls.
+    image: image.reference,
+    image_digest: image.digest ?? null,
     instance: deployment.instance,
     build: deployment.build,
     configuration: deployment.configuration,

@@ -1,14 +1,15 @@
 /**
  * Chooses and prepares the orchestrator `hsp agent listen --orchestrator` names. Each one is
- * imported only when chosen, so a dry run never loads the Docker client.
+ * imported only when chosen, so a dry run never loads the Docker client (nor the Kubernetes one).
  */
 import { InvalidArgumentError } from '../../sdk/errors.js';
 import { isUuid } from '../deployment.js';
 import type { AgentLog, Orchestrator } from '../orchestrator.js';
+import type { KubernetesOrchestratorOptions } from './kubernetes.js';
 
-export type OrchestratorKind = 'docker' | 'exec' | 'dry-run';
+export type OrchestratorKind = 'docker' | 'kubernetes' | 'exec' | 'dry-run';
 
-export const ORCHESTRATOR_KINDS: readonly OrchestratorKind[] = ['docker', 'exec', 'dry-run'];
+export const ORCHESTRATOR_KINDS: readonly OrchestratorKind[] = ['docker', 'kubernetes', 'exec', 'dry-run'];
 
 export interface OrchestratorOptions {
   log: AgentLog;
@@ -27,8 +28,10 @@ export interface OrchestratorOptions {
   stateDir?: string;
   /** For `exec`: how long such a left-over hook may go on before it is ended (the grace period). */
   orphanWaitMs?: number;
-  /** For `docker`: gives up connecting when aborted. */
+  /** For `docker` and `kubernetes`: gives up connecting when aborted. */
   signal?: AbortSignal;
+  /** For `kubernetes`: kubeconfig file(s), namespace, where they came from, rollout timeout (kubernetes-client.ts). */
+  kubernetes?: Omit<KubernetesOrchestratorOptions, 'platformId' | 'log' | 'signal'>;
 }
 
 /** Checks the options with one sentence per mistake; docker also connects and negotiates here, so a bad host fails at start. */
@@ -64,6 +67,11 @@ export async function createOrchestrator(kind: OrchestratorKind, options: Orches
       parseDockerHost(dockerHost);
       const { DockerOrchestrator } = await import('./docker.js');
       return DockerOrchestrator.connect({ dockerHost, platformId: options.platformId, log: options.log, ...(options.signal ? { signal: options.signal } : {}) });
+    }
+    case 'kubernetes': {
+      // The Kubernetes client takes about a second to load: only this orchestrator pays for it.
+      const { KubernetesOrchestrator } = await import('./kubernetes.js');
+      return KubernetesOrchestrator.connect({ ...options.kubernetes, platformId: options.platformId, log: options.log, ...(options.signal ? { signal: options.signal } : {}) });
     }
     default:
       throw new InvalidArgumentError('--orchestrator', `There is no orchestrator ${JSON.stringify(String(kind))}: choose ${ORCHESTRATOR_KINDS.join(', ')}.`);

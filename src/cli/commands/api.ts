@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { FailureError, UsageError } from '../errors.js';
 import { splitKeyValue } from '../key-value.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
@@ -78,11 +78,12 @@ async function typedField(ctx: CliContext, item: string): Promise<[string, unkno
 
 async function readInput(ctx: CliContext, source: string): Promise<unknown> {
   const text = await readText(ctx, source, '--input');
-  if (!text.trim()) throw new UsageError(`--input ${source} is empty.`);
+  // What the file holds is not the command line: exit code 1, as for a manifest that is wrong.
+  if (!text.trim()) throw new FailureError(`--input ${source} is empty.`);
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`--input ${source} is not JSON: ${(error as Error).message}.`);
+    throw new FailureError(`--input ${source} is not JSON: ${(error as Error).message}.`);
   }
 }
 
@@ -97,7 +98,7 @@ async function readText(ctx: CliContext, source: string, flag: string): Promise<
     return await readFile(source, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(`${flag}: cannot read ${source} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (code ?? 'error')}).`);
+    throw new FailureError(`${flag}: cannot read ${source} (${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (code ?? 'error')}).`);
   }
 }
 

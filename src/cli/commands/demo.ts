@@ -8,6 +8,11 @@
  *
  * Every step checks its effect through the API (and the stand-in's HTTP answer); the first
  * failure stops the demo with a non-zero exit code.
+ *
+ * Whatever ends it early (a failure, Ctrl+C, SIGTERM, or `hsp demo --json | head -3` closing
+ * stdout) removes everything it started: the marketplace and its administrator token, the
+ * agent, the stand-in's workloads and folder. A reader that went away is no error: the demo
+ * then ends quietly, as `git log | head` does.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -16,6 +21,7 @@ import { dirname, join, relative } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Instance, Marketplace } from '../../index.js';
+import { InterruptedError } from '../errors.js';
 
 export interface DemoIO {
   stdout: Writable;
@@ -38,22 +44,51 @@ interface Step {
 /** How long one step may wait for the agent's report before the demo calls it failed. */
 const REPORT_TIMEOUT_MS = 20_000;
 
+/** Why the demo stopped before its end: a signal, or the reader of its output went away. */
+class Stopped extends Error {
+  override name = 'Stopped';
+}
+
 export async function demo(options: DemoOptions, io: DemoIO): Promise<{ steps: Step[]; close(): Promise<void> }> {
   const steps: Step[] = [];
   const started = performance.now();
+  // Listened for from the first moment: until a listener exists, a signal's default action
+  // ends the process on the spot and leaves the marketplace's token folder behind.
+  const stop = new AbortController();
+  let readerGone = false;
+  const onSignal = () => stop.abort(new Stopped('Interrupted: the demo stopped and removed everything it had started.'));
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') return;
+    readerGone = true;
+    stop.abort(new Stopped('The reader of the output went away.'));
+  };
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  io.stdout.on('error', onOutputError);
+  const stopListening = () => {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    io.stdout.off('error', onOutputError);
+  };
+  const checkStop = () => {
+    if (stop.signal.aborted) throw stop.signal.reason as Stopped;
+  };
+  const until = (condition: () => boolean | Promise<boolean>, failure: string) => waitUntil(condition, failure, stop.signal);
+
   const report = (step: Step) => {
     steps.push(step);
     if (options.json) io.stdout.write(`${JSON.stringify(step)}\n`);
     else io.stdout.write(`${step.ok ? '✓' : '✗'} ${step.step.padEnd(38)} ${step.detail} (${Math.round(step.ms)} ms)\n`);
   };
   const run = async <T>(step: string, work: () => Promise<{ value: T; detail: string }>): Promise<T> => {
+    checkStop();
     const t = performance.now();
     try {
       const { value, detail } = await work();
+      checkStop();
       report({ step, ok: true, ms: performance.now() - t, detail });
       return value;
     } catch (error) {
-      report({ step, ok: false, ms: performance.now() - t, detail: (error as Error)?.message ?? String(error) });
+      // A stop is no failure of the step: it is said once, at the end.
+      if (!(error instanceof Stopped)) report({ step, ok: false, ms: performance.now() - t, detail: (error as Error)?.message ?? String(error) });
       throw error;
     }
   };
@@ -87,6 +122,7 @@ export async function demo(options: DemoOptions, io: DemoIO): Promise<{ steps: S
       const { applyPublish, preparePublish } = await import('../../manifest/publish.js');
       const products: { id: string; name: string; buildId: string; records: number }[] = [];
       for (const file of files) {
+        checkStop();
         const { manifest } = await loadManifest(file, { strict: true });
         const prepared = await preparePublish(admin, manifest, { publish: true });
         if (prepared.plan.errors.length) throw new Error(`${relative(root, file)}: ${prepared.plan.errors[0]}`);
@@ -149,7 +185,7 @@ export async function demo(options: DemoOptions, io: DemoIO): Promise<{ steps: S
     const deployed = await run('Deploy an instance', async () => {
       const t = performance.now();
       const created = await admin.instances.create(me.id, platform.id, { build_id: app.buildId, launch_bindings: { environment } });
-      const landed = await reportOn(admin, me.id, platform.id, created.id, () => true);
+      const landed = await reportOn(admin, me.id, platform.id, created.id, () => true, stop.signal);
       const url = standInUrl(landed);
       const answer = await (await fetch(url)).text();
       if (!answer.includes(created.id)) throw new Error(`${url} does not answer for the instance.`);
@@ -160,7 +196,7 @@ export async function demo(options: DemoOptions, io: DemoIO): Promise<{ steps: S
       const t = performance.now();
       const before = fingerprintOf(deployed);
       await admin.instances.update(me.id, platform.id, deployed.id, { launch_bindings: { ...deployed.launch_bindings, environment: { ...environment, CLIENT_ID: 'demo-client-2' } } });
-      const landed = await reportOn(admin, me.id, platform.id, deployed.id, (i) => fingerprintOf(i) !== before);
+      const landed = await reportOn(admin, me.id, platform.id, deployed.id, (i) => fingerprintOf(i) !== before, stop.signal);
       const url = standInUrl(landed);
       if (!(await fetch(url)).ok) throw new Error(`${url} does not answer after the redeploy.`);
       return { value: landed, detail: `redeployed with the new CLIENT_ID in ${Math.round(performance.now() - t)} ms` };
@@ -178,6 +214,7 @@ export async function demo(options: DemoOptions, io: DemoIO): Promise<{ steps: S
     const total = performance.now() - started;
     if (options.json) io.stdout.write(`${JSON.stringify({ step: 'summary', ok: true, ms: total, detail: `${steps.length} steps` })}\n`);
     else io.stdout.write(`\nAll ${steps.length} steps verified through the API in ${(total / 1000).toFixed(1)} s.\n`);
+    stopListening();
     if (options.keep) {
       io.stderr.write(
         `The marketplace keeps running at ${server.url} with the agent serving platform "${platform.name}"; ` +
@@ -187,10 +224,15 @@ export async function demo(options: DemoOptions, io: DemoIO): Promise<{ steps: S
       return { steps, close };
     }
     await close();
+    if (!options.json) io.stderr.write('Next: "hsp demo --keep" leaves this marketplace and its agent running to explore; "hsp serve" starts one of your own.\n');
     return { steps, close: async () => {} };
   } catch (error) {
     await close();
-    throw error;
+    stopListening();
+    if (!(error instanceof Stopped)) throw error;
+    // `hsp demo --json | head -3`: the reader has what it wanted, which is no error.
+    if (readerGone) return { steps, close: async () => {} };
+    throw new InterruptedError(error.message);
   }
 }
 
@@ -217,12 +259,12 @@ async function exampleManifests(examples: string): Promise<string[]> {
 }
 
 /** Waits for the agent's report on the instance, read through the API, that `wanted` accepts. */
-async function reportOn(client: Marketplace, userId: string, platformId: string, instanceId: string, wanted: (i: Instance) => boolean): Promise<Instance> {
+async function reportOn(client: Marketplace, userId: string, platformId: string, instanceId: string, wanted: (i: Instance) => boolean, signal: AbortSignal): Promise<Instance> {
   let last: Instance | undefined;
-  await until(async () => {
+  await waitUntil(async () => {
     last = await client.instances.retrieve(userId, platformId, instanceId);
     return !!last.deployed_at && !!fingerprintOf(last) && wanted(last);
-  }, `The agent's report did not land on instance ${instanceId} within ${REPORT_TIMEOUT_MS / 1000} s.`);
+  }, `The agent's report did not land on instance ${instanceId} within ${REPORT_TIMEOUT_MS / 1000} s.`, signal);
   return last!;
 }
 
@@ -247,9 +289,11 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-async function until(condition: () => boolean | Promise<boolean>, failure: string): Promise<void> {
+/** Polls `condition` until it holds; fails after REPORT_TIMEOUT_MS, or at once when the demo is stopped. */
+async function waitUntil(condition: () => boolean | Promise<boolean>, failure: string, signal: AbortSignal): Promise<void> {
   const deadline = Date.now() + REPORT_TIMEOUT_MS;
   while (!(await condition())) {
+    if (signal.aborted) throw signal.reason as Error;
     if (Date.now() > deadline) throw new Error(failure);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

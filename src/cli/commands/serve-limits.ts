@@ -1,6 +1,7 @@
 /**
  * The limits of `hsp serve`, from its flags or else the environment: CORS origins, the time
- * one database query may take, body and upload sizes, and the event stream's caps. Each bad
+ * one database query may take and a PostgreSQL server may take to answer a connection, body
+ * and upload sizes, and the event stream's caps. Each bad
  * value is one sentence naming the flag (or variable) and what it accepts.
  */
 import type { CableServerOptions } from '../../server/cable/server.js';
@@ -14,6 +15,7 @@ import { UsageError } from '../errors.js';
 export interface ServeLimitOptions {
   corsOrigin?: string[];
   queryTimeout?: string;
+  connectTimeout?: string;
   bodyLimit?: string;
   uploadLimit?: string;
   cableMaxSubscriptions?: string;
@@ -26,6 +28,8 @@ export interface ServeLimitOptions {
 export interface ServeLimits {
   config: Partial<ServerConfig>;
   cable: CableServerOptions;
+  /** How long a PostgreSQL server may take to accept a connection (the server's default when absent). */
+  connectTimeoutMs?: number;
 }
 
 export function serveLimits(options: ServeLimitOptions, env: NodeJS.ProcessEnv): ServeLimits {
@@ -64,11 +68,27 @@ export function serveLimits(options: ServeLimitOptions, env: NodeJS.ProcessEnv):
   cable.maxBufferedBytes = checked(pick('--cable-max-buffered', options.cableMaxBuffered, 'HSP_CABLE_MAX_BUFFERED'), parseSize);
   cable.trustForwardedFor = options.trustForwardedFor || /^(1|true|yes)$/i.test(env.HSP_TRUST_FORWARDED_FOR ?? '') || undefined;
   if (config.queryTimeoutMs === 0) throw new UsageError('The query time limit must be longer than 0 ms.');
-
-  return { config: defined(config), cable: defined(cable) };
+  return defined({ config: defined(config), cable: defined(cable), connectTimeoutMs: connectTimeoutOf(options, env) });
 }
 
 function count(text: string, name: string): number {
   if (!/^\d{1,9}$/.test(text.trim()) || Number(text) < 1) throw new RangeError(`${name} must be a whole number of at least 1, not "${text}".`);
   return Number(text);
+}
+
+/**
+ * `--connect-timeout`, else HSP_CONNECT_TIMEOUT, in milliseconds (`undefined`: the server's
+ * default). `hsp serve token` reads it too: it connects to the same database.
+ */
+export function connectTimeoutOf(options: { connectTimeout?: string }, env: NodeJS.ProcessEnv): number | undefined {
+  const [name, text] = options.connectTimeout !== undefined ? ['--connect-timeout', options.connectTimeout] : ['HSP_CONNECT_TIMEOUT', env.HSP_CONNECT_TIMEOUT || undefined];
+  if (text === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = parseDuration(text, name);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (ms === 0) throw new UsageError(`${name} must be longer than 0 ms.`);
+  return ms;
 }

@@ -6,10 +6,13 @@
  * the command line or environment is wrong, a `StartupError` (exit 1) when the database or
  * the port is not available. Stack traces are for bugs, not for these.
  */
+import { constants } from 'node:os';
 import type { Writable } from 'node:stream';
 import { isMainThread } from 'node:worker_threads';
-import { UsageError } from '../errors.js';
-import { serveLimits, type ServeLimitOptions } from './serve-limits.js';
+import { keychainAbsence } from '../../auth/keychain-presence.js';
+import { describeDuration } from '../../server/db/database.js';
+import { InterruptedError, UsageError } from '../errors.js';
+import { connectTimeoutOf, serveLimits, type ServeLimitOptions } from './serve-limits.js';
 
 export interface ServeOptions extends ServeLimitOptions {
   port?: string;
@@ -31,30 +34,55 @@ export class StartupError extends Error {
   override name = 'StartupError';
 }
 
+/** SIGINT or SIGTERM came while the server was starting: it stopped, and closed what it had opened. */
+export class StartInterruptedError extends InterruptedError {
+  /** As a shell reports a command the signal ended: 130 for SIGINT, 143 for SIGTERM. */
+  override readonly exitCode: number;
+  constructor(readonly signal: 'SIGINT' | 'SIGTERM') {
+    super(`Stopped by ${signal} while starting; the server did not start, and nothing it had opened was left behind.`);
+    this.exitCode = 128 + constants.signals[signal];
+  }
+}
+
 /**
  * `hsp serve` as a command: starts the server, serves until SIGINT or SIGTERM, then closes it
  * (which also removes the temporary token directory of a server without a data directory).
+ * A signal while it starts stops the start at once: whatever it opened is closed, and it ends
+ * with `StartInterruptedError`.
  */
 export async function serveUntilStopped(options: ServeOptions, io: ServeIO, signals: NodeJS.EventEmitter = process): Promise<void> {
   // Listen before starting: until a listener exists, SIGTERM's default action kills the
   // process on the spot, and a stop requested during start-up would leave files behind.
-  let onSignal = () => {};
-  const stopped = new Promise<void>((resolve) => (onSignal = resolve));
-  signals.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+  const starting = new AbortController();
+  let serving = false;
+  let onStop: (signal: 'SIGINT' | 'SIGTERM') => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    onStop = (signal) => {
+      // During the start: stop it, and a second signal while that closes means "now".
+      if (!starting.signal.aborted && !serving) starting.abort(new StartInterruptedError(signal));
+      resolve();
+      signals.off('SIGINT', onInt).off('SIGTERM', onTerm);
+      signals.once('SIGINT', () => process.exit(130));
+      signals.once('SIGTERM', () => process.exit(143));
+    };
+  });
+  const onInt = () => onStop('SIGINT');
+  const onTerm = () => onStop('SIGTERM');
+  signals.once('SIGINT', onInt).once('SIGTERM', onTerm);
   let server: { close(): Promise<void> };
   try {
-    server = await serve(options, io);
+    server = await serve(options, io, starting.signal);
+    serving = true;
   } catch (error) {
-    signals.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    signals.off('SIGINT', onInt).off('SIGTERM', onTerm);
     throw error;
   }
   await stopped;
-  // A second Ctrl-C while closing means "now": do not wait for open connections.
-  signals.once('SIGINT', () => process.exit(130));
+  // Closing waits for requests under way; a second signal means "now" (see above).
   await server.close();
 }
 
-export async function serve(options: ServeOptions, io: ServeIO): Promise<{ close(): Promise<void> }> {
+export async function serve(options: ServeOptions, io: ServeIO, signal?: AbortSignal): Promise<{ close(): Promise<void> }> {
   const env = io.env;
   // Validate everything before loading the server: a typo should not cost a second of imports.
   const port = parsePort(options.port ?? env.PORT ?? '3000', options.port === undefined && env.PORT !== undefined);
@@ -89,8 +117,11 @@ export async function serve(options: ServeOptions, io: ServeIO): Promise<{ close
       cable: limits.cable,
       logger: !!options.log,
       onInternalError: (error) => io.stderr.write(`internal error: ${(error as Error)?.stack ?? String(error)}\n`),
+      connectTimeoutMs: limits.connectTimeoutMs,
+      signal,
     });
   } catch (error) {
+    if (error instanceof StartInterruptedError) throw error;
     throw new StartupError(describeStartupError(error, { port, host, databaseUrl, dataDir }), { cause: error });
   }
   const where = databaseUrl ? `PostgreSQL at ${redact(databaseUrl)}` : memory ? 'an in-memory database' : dataDir;
@@ -98,9 +129,29 @@ export async function serve(options: ServeOptions, io: ServeIO): Promise<{ close
   if (server.adminTokenRenewed) io.stdout.write(`The stored administrator token ${server.adminTokenRenewed}: a new one was written.\n`);
   if (server.adminTokenFile) {
     io.stdout.write(`Administrator token written to ${server.adminTokenFile}\n`);
-    io.stdout.write(`Sign in with: hsp login --url ${server.url} --with-token < ${server.adminTokenFile}\n`);
+    io.stdout.write(`Sign in with: ${signInCommand(server.url, server.adminTokenFile, env)}\n`);
   }
   return server;
+}
+
+/**
+ * The `hsp login` line to paste: the token file piped in, every word quoted as the shell needs
+ * it, and `--insecure-storage` where `hsp login` will find no OS keychain (without it, login
+ * from a pipe stores nothing there). Whether a keychain is there is judged without asking one,
+ * which can hang for seconds on a headless machine (../../auth/keychain-presence.ts).
+ */
+export function signInCommand(url: string, tokenFile: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string {
+  const flags = `--url ${shellWord(url, platform)} --with-token${keychainAbsence(env, platform) ? ' --insecure-storage' : ''}`;
+  // PowerShell has no `<`; `type` reads a file in it and in cmd alike.
+  if (platform === 'win32') return `type ${shellWord(tokenFile, platform)} | hsp login ${flags}`;
+  return `hsp login ${flags} < ${shellWord(tokenFile, platform)}`;
+}
+
+/** A word the shell takes as it is: quoted when it holds a space, a quote, a glob character (`[::1]`), … */
+function shellWord(text: string, platform: NodeJS.Platform): string {
+  if (/^[\w@%+=:,./-]+$/.test(text)) return text;
+  if (platform === 'win32') return `"${text}"`;
+  return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
@@ -115,6 +166,7 @@ function keepNewFilesPrivate(): void {
 export interface ServeTokenOptions {
   dataDir?: string;
   databaseUrl?: string;
+  connectTimeout?: string;
   json?: boolean;
 }
 
@@ -130,6 +182,7 @@ export async function serveToken(options: ServeTokenOptions, io: ServeIO): Promi
   }
   const databaseUrl = options.dataDir !== undefined ? undefined : (options.databaseUrl ?? (env.DATABASE_URL || undefined));
   if (databaseUrl !== undefined) checkDatabaseUrl(databaseUrl, options.databaseUrl === undefined);
+  const connectTimeoutMs = connectTimeoutOf(options, env);
   const { issueAdministratorToken } = await import('../../server/index.js');
   const { dataDir: defaultDataDir } = await import('../../server/paths.js');
   const dataDir = databaseUrl ? undefined : (options.dataDir ?? (env.HSP_DATA_DIR || defaultDataDir()));
@@ -137,7 +190,7 @@ export async function serveToken(options: ServeTokenOptions, io: ServeIO): Promi
 
   let minted: Awaited<ReturnType<typeof issueAdministratorToken>>;
   try {
-    minted = await issueAdministratorToken({ dataDir, databaseUrl, secretKeyBase: env.MARKETPLACE_SECRET_KEY_BASE || undefined });
+    minted = await issueAdministratorToken({ dataDir, databaseUrl, secretKeyBase: env.MARKETPLACE_SECRET_KEY_BASE || undefined, connectTimeoutMs });
   } catch (error) {
     throw new StartupError(describeStartupError(error, { port: 0, host: '', databaseUrl, dataDir }), { cause: error });
   }
@@ -204,6 +257,10 @@ export function describeStartupError(error: unknown, context: StartupContext): s
     return `Cannot listen on ${context.host}:${context.port}: ${sentence(message)}`;
   }
   if (database) {
+    if (err?.name === 'ConnectTimeoutError') {
+      const limit = describeDuration((err as unknown as { limitMs: number }).limitMs);
+      return `The PostgreSQL server at ${database} did not answer within ${limit}; check that it runs and that the URL names it, or allow longer with --connect-timeout.`;
+    }
     if (code === 'ECONNREFUSED') return `Cannot connect to the PostgreSQL server at ${database}: the connection was refused.`;
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Cannot connect to the PostgreSQL server at ${database}: the host name was not found.`;
     if (code === 'ETIMEDOUT' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {

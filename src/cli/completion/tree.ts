@@ -4,6 +4,7 @@
  * flags, argument choices) and what each flag's value is. The shell generators only format it.
  */
 import type { Command, Option } from 'commander';
+import { inheritedGlobalOptions } from '../global-options.js';
 
 export interface Candidate {
   word: string;
@@ -18,9 +19,9 @@ export interface CompletionTable {
   paths: { path: string; candidates: Candidate[] }[];
   /** `parent` + a typed `word` (name or alias) → the child's path. */
   steps: { parent: string; word: string; path: string }[];
-  /** Flags taking a value; `path` "" holds the program's flags, valid after any command. */
+  /** Flags taking a value; `path` "" holds the program's flags, the fallback after any command. */
   values: { path: string; flag: string; value: ValueKind }[];
-  /** The program's flags, offered after every command. */
+  /** Offered after every command (-h, --help); each command's candidates hold the global flags it takes. */
   globalFlags: Candidate[];
 }
 
@@ -31,7 +32,6 @@ const HELP: Candidate[] = [
 
 export function completionTable(program: Command): CompletionTable {
   const table: CompletionTable = { paths: [], steps: [], values: [], globalFlags: [...HELP] };
-  for (const option of visibleOptions(program)) if (option.long !== '--version') table.globalFlags.push(...flagsOf(option));
 
   const visit = (command: Command, path: string) => {
     const candidates: Candidate[] = [];
@@ -47,8 +47,9 @@ export function completionTable(program: Command): CompletionTable {
       const value = valueOf(option);
       for (const flag of [option.short, option.long]) if (value && flag) table.values.push({ path, flag, value });
     }
-    // The program's flags are offered everywhere (globalFlags); only --version is its alone.
-    for (const option of path === '' ? own.filter((o) => o.long === '--version') : own) candidates.push(...flagsOf(option));
+    // The global flags this command takes (not `hsp serve --json`); their values are the
+    // program's, which the scripts fall back on.
+    for (const option of [...own, ...inheritedGlobalOptions(command)]) candidates.push(...flagsOf(option));
     for (const argument of command.registeredArguments) {
       for (const choice of argument.argChoices ?? []) candidates.push({ word: choice, description: argument.description || argument.name() });
     }

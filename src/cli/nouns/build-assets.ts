@@ -41,7 +41,7 @@ export function buildAssetCommands(noun: Command, run: Runner): void {
     run(async (ctx, opts) => {
       if (typeof opts.extract === 'string') {
         const { UsageError } = await import('../errors.js');
-        if (opts.output !== undefined) throw new UsageError('Pass either --output or --extract, not both.');
+        if (opts.outputFile !== undefined) throw new UsageError('Pass either --output-file or --extract, not both.');
         const client = await ctx.client();
         const [productId, buildId] = await resolveParents(parents, client, opts, ctx);
         const file = await client.builds.downloadAsset(productId!, buildId!);
@@ -51,17 +51,17 @@ export function buildAssetCommands(noun: Command, run: Runner): void {
         return;
       }
       const { refuseOverwrite, saveDownload } = await import('../files.js');
-      if (typeof opts.output === 'string') await refuseOverwrite(opts.output, !!opts.force);
+      if (typeof opts.outputFile === 'string') await refuseOverwrite(opts.outputFile, !!opts.force);
       const client = await ctx.client();
       const [productId, buildId] = await resolveParents(parents, client, opts, ctx);
       const file = await client.builds.downloadAsset(productId!, buildId!);
-      await saveDownload(ctx, file, { output: opts.output as string | undefined, force: !!opts.force, fallbackName: `build-${String(opts.build)}` });
+      await saveDownload(ctx, file, { output: opts.outputFile as string | undefined, force: !!opts.force, fallbackName: `build-${String(opts.build)}` });
     }),
   );
   asset.addCommand(
     withExamples(download, [
-      'hsp builds asset download --product "My SMART App" --build 1.2.0 --output app.tgz',
-      'hsp builds asset download --product "My SMART App" --build 1.2.0 -o - | tar tz',
+      'hsp builds asset download --product "My SMART App" --build 1.2.0 --output-file app.tgz',
+      'hsp builds asset download --product "My SMART App" --build 1.2.0 --output-file - | tar tz',
       'hsp builds asset download --product "My SMART App" --build 1.2.0 --extract ./app',
     ]),
   );
@@ -79,20 +79,12 @@ async function readAssetUpload(path: string): Promise<{ file: Uploadable; descri
   const { readUpload } = await import('../files.js');
   const { describeSize } = await import('../../size.js');
   if (!isFolder) return { file: await readUpload(path), description: path };
-  const [{ basename, resolve }, { packDirectory }, { ArchiveError }, { UsageError }] = await Promise.all([
-    import('node:path'),
-    import('../../manifest/pack.js'),
-    import('../../manifest/archive-error.js'),
-    import('../errors.js'),
-  ]);
-  try {
-    const packed = await packDirectory(path);
-    const file = { data: packed.data, filename: `${basename(resolve(path))}.tgz`, contentType: 'application/gzip' };
-    return { file, description: `${path} (${packed.files} ${packed.files === 1 ? 'file' : 'files'} packed, ${describeSize(packed.data.length)})` };
-  } catch (error) {
-    // The folder is what the user named: what is wrong with it is a mistake in the call.
-    throw error instanceof ArchiveError && error.reason !== 'file-system' ? new UsageError(error.message) : error;
-  }
+  const [{ basename, resolve }, { packDirectory }] = await Promise.all([import('node:path'), import('../../manifest/pack.js')]);
+  // What is wrong with the folder (empty, too large, a link out of it) is what it holds, not
+  // how the command was called: its ArchiveError is exit code 1.
+  const packed = await packDirectory(path);
+  const file = { data: packed.data, filename: `${basename(resolve(path))}.tgz`, contentType: 'application/gzip' };
+  return { file, description: `${path} (${packed.files} ${packed.files === 1 ? 'file' : 'files'} packed, ${describeSize(packed.data.length)})` };
 }
 
 /** Unpacks a downloaded asset; an asset that is no archive is said in terms of its build. */
@@ -107,7 +99,7 @@ async function extractAsset(file: FileResponse, dir: string, options: { force: b
     return await unpackArchive(body, dir, { force: options.force });
   } catch (error) {
     if (error instanceof ArchiveError && error.reason === 'not-an-archive') {
-      throw new ArchiveError('not-an-archive', `The asset of build ${JSON.stringify(options.build)} is not a tar or .tgz archive; save it with --output instead.`, { cause: error });
+      throw new ArchiveError('not-an-archive', `The asset of build ${JSON.stringify(options.build)} is not a tar or .tgz archive; save it with --output-file instead.`, { cause: error });
     }
     throw error;
   }

@@ -22,6 +22,7 @@ export const builds: NounSpec<Build> = {
     { name: 'version', description: 'unique per product, e.g. 1.2.0', required: true },
     { name: 'container_repository', description: 'the image, e.g. registry.example.com/acme/app' },
     { name: 'container_tag', description: 'the image tag, e.g. 1.2.0' },
+    { name: 'container_digest', description: 'the image digest agents run instead of the tag, sha256:… (hsp publish records it)' },
     { name: 'release_notes', description: 'what changed' },
     { name: 'permissions', type: 'json', description: 'what it needs from a platform, as a JSON object' },
     { name: 'validated_at', description: 'when it passed validation (ISO 8601)' },

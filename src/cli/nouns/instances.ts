@@ -1,6 +1,10 @@
 /**
  * `hsp instances`: builds deployed on a platform. `deploy` creates one (the platform's agent
  * then starts it) and `undeploy` deletes it.
+ *
+ * Tables show `launch_bindings` as two short summaries: the names (never the values, which may
+ * be secrets) of the operator's environment variables, and the state the agent last reported.
+ * The whole object is in --json and -o yaml.
  */
 import { Command } from 'commander';
 import type { Instance } from '../../index.js';
@@ -22,7 +26,8 @@ export const instances: NounSpec<Instance> = {
   columns: [
     { header: 'id', value: (i) => i.id, kind: 'id' },
     { header: 'build id', value: (i) => i.build_id, kind: 'id' },
-    { header: 'launch bindings', value: (i) => i.launch_bindings },
+    { header: 'environment', value: (i) => environmentNames(i) },
+    { header: 'deployment', value: (i) => deploymentState(i) },
     { header: 'deployed', value: (i) => i.deployed_at, kind: 'time' },
     { header: 'created', value: (i) => i.created_at, kind: 'time' },
   ],
@@ -64,4 +69,50 @@ function deployCommand(noun: Command, run: Runner): void {
       'hsp instances deploy --platform lab --product "My SMART App" --build 1.2.0 --set FHIR_BASE_URL=https://fhir.example.org --set PORT=8080',
     ]),
   );
+}
+
+/** Past this, the names column says "+N more" rather than widening the table. */
+const NAMES_WIDTH = 40;
+
+/** `FHIR_BASE_URL, PORT`, or `CLIENT_ID, CLIENT_SCOPES +3 more`: the names in `launch_bindings.environment`. */
+export function environmentNames(instance: Instance): string {
+  const environment = instance.launch_bindings?.environment;
+  if (!environment || typeof environment !== 'object' || Array.isArray(environment)) return '';
+  // Sorted: the server may keep the keys in any order (PostgreSQL's jsonb sorts them by length).
+  const names = Object.keys(environment).sort();
+  const shown: string[] = [];
+  for (const [i, name] of names.entries()) {
+    const left = names.length - i - 1;
+    // The first name always shows, however long; later ones while they fit with the "+N more".
+    if (shown.length && `${[...shown, name].join(', ')}${left ? ` +${left} more` : ''}`.length > NAMES_WIDTH) break;
+    shown.push(name);
+  }
+  const more = names.length - shown.length;
+  return more ? `${shown.join(', ')} +${more} more` : shown.join(', ');
+}
+
+/** Past this, a failure's sentence is cut: the table stays readable, and `show -o yaml` has it whole. */
+const ERROR_WIDTH = 48;
+
+/**
+ * What the agent last said about the instance (orchestrator.ts and report.ts give the
+ * contract): `deployed: docker, 1 workload` once its report landed; `failed: <its sentence>`
+ * when it could not deploy; `pending` while no agent has acted on it yet.
+ */
+export function deploymentState(instance: Instance): string {
+  const raw = instance.launch_bindings?.deployment;
+  const report = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as { orchestrator?: unknown; workloads?: unknown; error?: unknown }) : undefined;
+  if (!instance.deployed_at) {
+    if (typeof report?.error !== 'string') return 'pending';
+    return `failed: ${report.error.length > ERROR_WIDTH ? `${report.error.slice(0, ERROR_WIDTH - 1)}…` : report.error}`;
+  }
+  const parts = [
+    typeof report?.orchestrator === 'string' ? report.orchestrator : undefined,
+    Array.isArray(report?.workloads) ? plural(report.workloads.length, 'workload') : undefined,
+  ].filter(Boolean);
+  return parts.length ? `deployed: ${parts.join(', ')}` : 'deployed';
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import type { ProductLicense } from '../../index.js';
-import { UsageError } from '../errors.js';
+import { FailureError } from '../errors.js';
 import type { Column } from '../output.js';
 import { requireConfirmation } from '../prompt.js';
 import { limitOf, pageSizeFor, printPages, resolveId, withExamples, withPagingOptions, type Runner } from '../resource-command.js';
@@ -60,7 +60,7 @@ export function productLicenseCommands(noun: Command, run: Runner): void {
       const productId = await resolveId(productLookup, client, [], product!);
       const licenseId = await resolveId(licenseLookup, client, [], String(opts.license));
       const offers = (await client.productLicenses.list(productId, { perPage: 100 }).toArray()).filter((l) => l.license_id === licenseId);
-      if (!offers.length) throw new UsageError(`Product ${product} is not offered under license ${String(opts.license)}.`);
+      if (!offers.length) throw new FailureError(`Product ${product} is not offered under license ${String(opts.license)}.`);
       if (!opts.yes) await requireConfirmation(ctx, `Remove license ${String(opts.license)} from product ${product}?`);
       for (const offer of offers) await client.productLicenses.delete(productId, offer.id);
       if (ctx.output.machine) await ctx.output.data(offers);

@@ -15,15 +15,15 @@ export function productLogoCommands(noun: Command, run: Runner): void {
   get.action(
     run(async (ctx, opts, [product]) => {
       const { refuseOverwrite, saveDownload } = await import('../files.js');
-      if (typeof opts.output === 'string') await refuseOverwrite(opts.output, !!opts.force);
+      if (typeof opts.outputFile === 'string') await refuseOverwrite(opts.outputFile, !!opts.force);
       const client = await ctx.client();
       const id = await resolveId(productLookup, client, [], product!);
       const size = opts.size as LogoSize;
       const file = await client.products.logo(id, size);
-      await saveDownload(ctx, file, { output: opts.output as string | undefined, force: !!opts.force, fallbackName: `logo-${size}` });
+      await saveDownload(ctx, file, { output: opts.outputFile as string | undefined, force: !!opts.force, fallbackName: `logo-${size}` });
     }),
   );
-  logo.addCommand(withExamples(get, ['hsp products logo get "My SMART App" --output logo.png', 'hsp products logo get "My SMART App" --size small --output - > small.png']));
+  logo.addCommand(withExamples(get, ['hsp products logo get "My SMART App" --output-file logo.png', 'hsp products logo get "My SMART App" --size small --output-file - > small.png']));
 
   const set = new Command('set').description('Upload a new logo image').argument('<product>', 'product name or id').argument('<file>', 'a PNG, JPEG, GIF, WebP or SVG image');
   set.action(
@@ -51,5 +51,5 @@ export function productLogoCommands(noun: Command, run: Runner): void {
   );
   logo.addCommand(withExamples(remove, ['hsp products logo remove "My SMART App"']));
 
-  noun.addCommand(withExamples(logo, ['hsp products logo set "My SMART App" ./logo.png', 'hsp products logo get "My SMART App" --output logo.png']));
+  noun.addCommand(withExamples(logo, ['hsp products logo set "My SMART App" ./logo.png', 'hsp products logo get "My SMART App" --output-file logo.png']));
 }

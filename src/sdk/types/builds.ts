@@ -10,6 +10,11 @@ export interface Build extends Record_ {
   permissions: Record<string, unknown> | null;
   container_repository: string | null;
   container_tag: string | null;
+  /**
+   * `sha256:…`: the manifest digest the tag pointed to when the build was published, which
+   * agents run instead of the tag. Only servers that keep it render it (`hsp serve` does).
+   */
+  container_digest?: string | null;
   validated_at: string | null;
   published_at: string | null;
   /** Whether an asset file is attached (`downloadAsset`); not rendered by Release 1 servers. */
@@ -27,6 +32,8 @@ export interface BuildCreateParams extends ClientId {
   version: string;
   container_repository?: string | null;
   container_tag?: string | null;
+  /** `sha256:` and 64 lowercase hex digits; servers that keep no digest ignore it. */
+  container_digest?: string | null;
   release_notes?: string | null;
   /** Sent as a JSON-encoded string: the reference server drops objects. */
   permissions?: Record<string, unknown> | null;

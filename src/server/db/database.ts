@@ -22,7 +22,11 @@ export interface Database extends Queryable {
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Subscribes to `NOTIFY channel`; resolves to an unsubscribe function. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
-  close(): Promise<void>;
+  /**
+   * Lets what runs finish, then closes. `now`: ends at once what still runs (its work is rolled
+   * back, as after a crash): for a start that was stopped, which must not wait on the database.
+   */
+  close(options?: { now?: boolean }): Promise<void>;
 }
 
 /**

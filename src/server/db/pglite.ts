@@ -37,12 +37,17 @@ export interface PGliteOptions {
   snapshot?: Blob;
   /** Longest a request may keep the database busy before it is cancelled (the worker restarted). */
   queryTimeoutMs?: number;
+  /** Stops the opening: the worker is ended at once (loading PGlite takes a second or more). */
+  signal?: AbortSignal;
 }
 
 export type PGliteDatabase = Database & { snapshot(): Promise<Blob> };
 
 export async function openPGlite(options: PGliteOptions = {}): Promise<PGliteDatabase> {
   const limitMs = queryTimeoutOf(options.queryTimeoutMs);
+  const { signal } = options;
+  signal?.throwIfAborted();
+  const snapshot = options.snapshot ? new Uint8Array(await options.snapshot.arrayBuffer()) : undefined;
   const scratch = options.dataDir ? undefined : await scratchDirectory();
   const removeScratch = async () => {
     if (!scratch) return;
@@ -50,11 +55,17 @@ export async function openPGlite(options: PGliteOptions = {}): Promise<PGliteDat
     scratchDirectories.delete(scratch);
   };
   const engine = new WorkerDatabase(options.dataDir ?? scratch!, limitMs, removeScratch);
+  const stop = () => void engine.terminate();
+  signal?.addEventListener('abort', stop, { once: true });
   try {
-    await engine.start(options.snapshot ? new Uint8Array(await options.snapshot.arrayBuffer()) : undefined);
+    signal?.throwIfAborted();
+    await engine.start(snapshot);
   } catch (error) {
-    await removeScratch();
-    throw error;
+    // Ends the worker (if it still runs) and removes the temporary directory.
+    await engine.terminate();
+    throw signal?.aborted ? signal.reason : error;
+  } finally {
+    signal?.removeEventListener('abort', stop);
   }
   return engine.facade();
 }
@@ -179,6 +190,7 @@ class WorkerDatabase {
   #referenced = true;
   readonly #channels = new Map<string, Set<(payload: string) => void>>();
   #closing?: Promise<void>;
+  #terminating?: Promise<void>;
 
   constructor(
     private readonly dataDir: string,
@@ -203,7 +215,7 @@ class WorkerDatabase {
       ...this.#queryable(),
       transaction: (work) => this.#transaction(work),
       listen: (channel, onPayload) => this.#listen(channel, onPayload),
-      close: () => this.#close(),
+      close: (options) => (options?.now ? this.terminate() : this.#close()),
       snapshot: async () => new Blob([(await this.#call({ op: 'snapshot' })) as ArrayBuffer]),
     };
   }
@@ -265,6 +277,34 @@ class WorkerDatabase {
       await this.onClosed();
     })();
     return this.#closing;
+  }
+
+  /**
+   * Ends the worker at once, whatever it runs: PGlite loading, a migration, a query. Like a power
+   * cut, which PostgreSQL's crash recovery handles at the next open; every request waiting
+   * fails. Then the temporary directory (if any) is removed. Safe to call more than once, and
+   * while a `#close` waits for the worker: that one ends too.
+   */
+  terminate(): Promise<void> {
+    if (!this.#terminating) {
+      this.#terminating = this.#end();
+      this.#closing ??= this.#terminating;
+    }
+    return this.#terminating;
+  }
+
+  async #end(): Promise<void> {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    clearTimeout(this.#watchdog);
+    this.#disarmIdleTimer();
+    const closed = new DatabaseUnavailableError('The database is closed.');
+    for (const { pending } of this.#sent.splice(0)) pending.reject(closed);
+    this.#abandonOpenTransaction(closed, true);
+    this.#failQueued(closed);
+    connection?.port.close();
+    await connection?.worker.terminate();
+    await this.onClosed();
   }
 
   /** Queues a request (in its transaction, if any) and resolves to the worker's answer. */

@@ -1,6 +1,6 @@
 /** A real PostgreSQL server through a `pg` pool (`--database-url`, `DATABASE_URL`). */
 import pg from 'pg';
-import { asPgError, PG, QueryTimeoutError, queryTimeoutOf, quoteIdent, type Database, type Queryable, type QueryResult } from './database.js';
+import { asPgError, describeDuration, PG, QueryTimeoutError, queryTimeoutOf, quoteIdent, type Database, type Queryable, type QueryResult } from './database.js';
 
 // Keep timestamps as text-free Dates and bigints as numbers where they fit, like PGlite does.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -9,16 +9,85 @@ export interface PostgresOptions {
   max?: number;
   /** PostgreSQL's `statement_timeout` on every connection: the server itself cancels a longer query. */
   queryTimeoutMs?: number;
+  /**
+   * Longest a new connection may take, from the TCP connect to the server's first "ready"
+   * (default `DEFAULT_CONNECT_TIMEOUT_MS`). Without one, a server that accepts and never
+   * answers, or an address that drops packets, is waited for forever.
+   */
+  connectTimeoutMs?: number;
+  /** Stops the opening: the connection being made is dropped at once. */
+  signal?: AbortSignal;
+}
+
+/**
+ * 10 s: a server on the same network answers within milliseconds, one across the world or
+ * behind a cloud proxy within a second or two; a silent one is told apart well before a user
+ * gives up on a start that says nothing.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** No connection to PostgreSQL within the time limit: the server did not answer at all. */
+export class ConnectTimeoutError extends Error {
+  override name = 'ConnectTimeoutError';
+  constructor(readonly limitMs: number) {
+    super(`The PostgreSQL server did not answer within ${describeDuration(limitMs)}.`);
+  }
 }
 
 export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
   const limitMs = queryTimeoutOf(options.queryTimeoutMs);
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, statement_timeout: Math.ceil(limitMs) });
+  const connectMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const { signal } = options;
+  signal?.throwIfAborted();
+  // Every client the pool makes, so that a stop (or a connect past its time) can drop them.
+  const clients = new Set<pg.Client>();
+  class Client extends pg.Client {
+    constructor(config?: pg.ClientConfig) {
+      // pg's own limit on the connect: a later connection to a server gone silent fails too.
+      super({ ...config, connectionTimeoutMillis: connectMs });
+      clients.add(this);
+      this.once('end', () => clients.delete(this));
+    }
+  }
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 10, statement_timeout: Math.ceil(limitMs), Client });
   // An idle client's network error must not crash the server; the pool replaces it.
   pool.on('error', () => {});
+  /** Drops every connection, those still connecting too, then ends the pool: nothing is left open. */
+  const closeNow = async () => {
+    for (const client of clients) {
+      // A client in use (a migration's) reports its dropped connection as an 'error' event
+      // besides failing its query: expected here, and fatal to the process if nobody listens.
+      client.on('error', () => {});
+      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+    }
+    await pool.end().catch(() => {});
+  };
+
   // Fail now, with the server's own message, rather than on the first request.
-  const probe = await pool.connect();
-  probe.release();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort = () => {};
+  const connecting = pool.connect();
+  try {
+    const probe = await Promise.race([
+      connecting,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ConnectTimeoutError(connectMs)), connectMs);
+        onAbort = () => reject(signal!.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+    probe.release();
+  } catch (error) {
+    // Given up on: should it connect after all, it goes back to the pool, which then ends.
+    connecting.then((client) => client.release(), () => {});
+    await closeNow();
+    // pg's own limit ends the connect a moment before ours, as "timeout expired": the same case.
+    if (!signal?.aborted && /timeout expired/.test((error as Error)?.message ?? '')) throw new ConnectTimeoutError(connectMs);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
 
   const run = async <R>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> => {
     try {
@@ -64,7 +133,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         client.release();
       };
     },
-    close: () => pool.end(),
+    close: (options) => (options?.now ? closeNow() : pool.end()),
   };
 }
 

@@ -258,4 +258,11 @@ CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL, ${timestamps})
     name: 'instance events',
     sql: INSTANCE_EVENTS_SQL,
   },
+  {
+    version: 3,
+    name: 'build digests',
+    // The image a build runs, pinned: the manifest digest its tag pointed to at publish.
+    sql: `ALTER TABLE builds ADD COLUMN container_digest text
+  CONSTRAINT builds_container_digest_sha256 CHECK (container_digest ~ '^sha256:[0-9a-f]{64}$');`,
+  },
 ];

@@ -19,6 +19,8 @@ export interface Field {
   /** Rendered only to callers allowed to update the record (e.g. an IdP's client secret). */
   secret?: boolean;
   enum?: readonly string[];
+  /** Text must match `pattern`; otherwise the 422 says `message` after the field's name. */
+  format?: { pattern: RegExp; message: string };
   /** Smallest allowed integer. */
   min?: number;
   /**

@@ -101,6 +101,8 @@ function convert(field: Field, raw: unknown): Converted {
       const max = maxLengthOf(field);
       if (max !== undefined && longerThan(text, max)) return { error: `is too long (maximum is ${max} characters)` };
       if (field.enum && !field.enum.includes(text)) return { error: `must be one of: ${field.enum.join(', ')}` };
+      if (field.format && text === '') return { value: null };
+      if (field.format && !field.format.pattern.test(text)) return { error: field.format.message };
       return { value: text };
     }
     case 'uuid':

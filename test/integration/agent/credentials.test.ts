@@ -100,7 +100,7 @@ describe('agentClient', () => {
 
     const unknown = await rejection(connect(env, { platform: 'nowhere' }));
     expect(unknown.message).toBe('You have no platform named "nowhere"; create it with "hsp agent register --platform nowhere".');
-    expect(exitCodeFor(unknown)).toBe(2);
+    expect(exitCodeFor(unknown)).toBe(1);
 
     const anonymous = await rejection(connect({ HSP_URL: m.url, HSP_CONFIG_DIR: host }, { platform: 'plain' }));
     expect(anonymous.message).toBe('You are not signed in: run "hsp login", or set HSP_TOKEN.');

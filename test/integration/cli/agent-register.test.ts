@@ -89,7 +89,7 @@ describe('hsp agent register', () => {
 
     const second = await newHost();
     const refused = await hsp(['agent', 'register', '--platform', 'shared-host'], on(second));
-    expect(refused).toMatchObject({ code: 2, stdout: '', stderr: 'Platform "shared-host" already has another agent\'s key; pass --force to replace it (that agent then stops working).\n' });
+    expect(refused).toMatchObject({ code: 1, stdout: '', stderr: 'Platform "shared-host" already has another agent\'s key; pass --force to replace it (that agent then stops working).\n' });
     expect(await readdir(second)).toEqual([]);
     expect((await platformNamed('shared-host'))!.public_key).toBe(before.public_key);
 
@@ -123,7 +123,7 @@ describe('hsp agent register', () => {
     const keyFile = join(host, 'precious.key');
     await writeFile(keyFile, 'somebody else’s key\n', { mode: 0o600 });
     const run = await hsp(['agent', 'register', '--platform', 'careful-host', '--key-file', keyFile], on(host));
-    expect(run).toMatchObject({ code: 2, stderr: `${keyFile} already exists and is not this platform's registered key; choose another --key-file, or remove it.\n` });
+    expect(run).toMatchObject({ code: 1, stderr: `${keyFile} already exists and is not this platform's registered key; choose another --key-file, or remove it.\n` });
     expect(await readFile(keyFile, 'utf8')).toBe('somebody else’s key\n');
     expect(await platformNamed('careful-host')).toBeUndefined();
   });
@@ -145,7 +145,7 @@ describe('hsp agent register', () => {
     const host = await newHost();
     const unknown = '00000000-0000-4000-8000-000000000000';
     const run = await hsp(['agent', 'register', '--platform', unknown], on(host));
-    expect(run).toMatchObject({ code: 2, stdout: '', stderr: `You have no platform with id ${unknown}; pass a name to create one.\n` });
+    expect(run).toMatchObject({ code: 1, stdout: '', stderr: `You have no platform with id ${unknown}; pass a name to create one.\n` });
     const anonymous = await hsp(['agent', 'register', '--platform', 'x'], { env: { HSP_URL: m.url, HSP_CONFIG_DIR: host } });
     expect(anonymous).toMatchObject({ code: 4, stderr: 'You are not signed in: run "hsp login", or set HSP_TOKEN.\n' });
     expect(await readdir(host)).toEqual([]);

@@ -36,7 +36,7 @@ describe('hsp builds asset with folders', () => {
 
     // The marketplace keeps the very bytes packDirectory makes, under the folder's name.
     const saved = join(dir, 'asset.tgz');
-    ok(await hsp(['builds', 'asset', 'download', ...build('1.0.0'), '-o', saved], { env: env() }));
+    ok(await hsp(['builds', 'asset', 'download', ...build('1.0.0'), '--output-file', saved], { env: env() }));
     const packed = await packDirectory(site);
     expect(createHash('sha256').update(readFileSync(saved)).digest('hex')).toBe(packed.sha256);
     const details = json<Build>(await hsp(['builds', 'show', '1.0.0', '--product', 'Packed App', '--json'], { env: env() }));
@@ -68,20 +68,21 @@ describe('hsp builds asset with folders', () => {
     const before = readdirSync(dir).sort();
     const out = join(dir, 'never');
     const run = await hsp(['builds', 'asset', 'download', ...build('1.1.0'), '--extract', out], { env: env() });
-    expect(run).toMatchObject({ code: 1, stderr: 'The asset of build "1.1.0" is not a tar or .tgz archive; save it with --output instead.\n' });
+    expect(run).toMatchObject({ code: 1, stderr: 'The asset of build "1.1.0" is not a tar or .tgz archive; save it with --output-file instead.\n' });
     expect(readdirSync(dir).sort()).toEqual(before);
   });
 
   it('refuses --output with --extract, and a folder that cannot be packed', async () => {
-    const both = await hsp(['builds', 'asset', 'download', ...build('1.0.0'), '--extract', join(dir, 'x'), '-o', join(dir, 'x.tgz')], { env: env() });
-    expect(both).toMatchObject({ code: 2, stderr: 'Pass either --output or --extract, not both.\n' });
+    const both = await hsp(['builds', 'asset', 'download', ...build('1.0.0'), '--extract', join(dir, 'x'), '--output-file', join(dir, 'x.tgz')], { env: env() });
+    expect(both).toMatchObject({ code: 2, stderr: 'Pass either --output-file or --extract, not both.\n' });
 
     const leaky = join(dir, 'leaky');
     mkdirSync(leaky);
     writeFileSync(join(leaky, 'index.html'), 'x');
     symlinkSync(`../${basename(site)}/index.html`, join(leaky, 'borrowed.html'));
     const refused = await hsp(['builds', 'asset', 'upload', leaky, ...build('1.1.0')], { env: env() });
-    expect(refused).toMatchObject({ code: 2, stderr: `Cannot pack ${leaky}: "borrowed.html" is a symbolic link to "../site/index.html", outside the folder.\n` });
+    // What the folder holds is the world, not the command line: exit 1.
+    expect(refused).toMatchObject({ code: 1, stderr: `Cannot pack ${leaky}: "borrowed.html" is a symbolic link to "../site/index.html", outside the folder.\n` });
   });
 
   it("keeps the packer's size limit equal to the marketplace's upload limit", () => {

@@ -44,9 +44,9 @@ describe("a build's parts", () => {
     const shown = json<Exposure>(await hsp(['exposures', 'show', 'FHIR R4', ...build, '--json'], { env: env() }));
     expect(shown.id).toBe(exposure.id);
     const unknown = await hsp(['exposures', 'create', ...build, '--interface', 'SOAP'], { env: env() });
-    expect(unknown).toMatchObject({ code: 2, stderr: 'No interface named "SOAP".\n' });
+    expect(unknown).toMatchObject({ code: 1, stderr: 'No interface named "SOAP".\n' });
     const notExposed = await hsp(['exposures', 'show', 'CDS Hooks', ...build], { env: env() });
-    expect(notExposed).toMatchObject({ code: 2, stderr: 'No exposure with interface "CDS Hooks".\n' });
+    expect(notExposed).toMatchObject({ code: 1, stderr: 'No exposure with interface "CDS Hooks".\n' });
 
     const dependency = json<Dependency>(await hsp(['dependencies', 'create', ...build, '--interface', 'CDS Hooks', '--mappings', '{"hook":"patient-view"}', '--json'], { env: env() }));
     expect(dependency.mappings).toEqual({ hook: 'patient-view' });

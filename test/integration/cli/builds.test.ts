@@ -40,9 +40,9 @@ describe('hsp builds', () => {
     expect(byId.version).toBe('1.0.0');
 
     const missing = await hsp(['builds', 'show', '9.9.9', ...app], { env: env() });
-    expect(missing).toMatchObject({ code: 2, stderr: 'No build with version "9.9.9".\n' });
+    expect(missing).toMatchObject({ code: 1, stderr: 'No build with version "9.9.9".\n' });
     const noProduct = await hsp(['builds', 'list', '--product', 'Nope'], { env: env() });
-    expect(noProduct).toMatchObject({ code: 2, stderr: 'No product named "Nope".\n' });
+    expect(noProduct).toMatchObject({ code: 1, stderr: 'No product named "Nope".\n' });
     const noParent = await hsp(['builds', 'list'], { env: env() });
     expect(noParent.code).toBe(2);
     expect(noParent.stderr).toBe("Required option '--product <product>' not specified.\n");
@@ -69,29 +69,29 @@ describe('hsp builds', () => {
     expect(uploaded.asset_available).toBe(true);
 
     const target = join(dir, 'copy.tgz');
-    const saved = ok(await hsp(['builds', 'asset', 'download', ...build, '--output', target], { env: env() }));
+    const saved = ok(await hsp(['builds', 'asset', 'download', ...build, '--output-file', target], { env: env() }));
     expect(saved.stderr).toBe(`✓ Saved ${target} (16 bytes)\n`);
     expect(readFileSync(target, 'utf8')).toBe('the packaged app');
 
     writeFileSync(target, 'mine');
-    const refused = await hsp(['builds', 'asset', 'download', ...build, '-o', target], { env: env() });
+    const refused = await hsp(['builds', 'asset', 'download', ...build, '--output-file', target], { env: env() });
     expect(refused).toMatchObject({ code: 1, stderr: `${target} already exists; pass --force to replace it.\n` });
     expect(readFileSync(target, 'utf8')).toBe('mine');
-    ok(await hsp(['builds', 'asset', 'download', ...build, '-o', target, '--force'], { env: env() }));
+    ok(await hsp(['builds', 'asset', 'download', ...build, '--output-file', target, '--force'], { env: env() }));
     expect(readFileSync(target, 'utf8')).toBe('the packaged app');
 
-    const stdout = ok(await hsp(['builds', 'asset', 'download', ...build, '-o', '-'], { env: env() }));
+    const stdout = ok(await hsp(['builds', 'asset', 'download', ...build, '--output-file', '-'], { env: env() }));
     expect(stdout).toMatchObject({ stdout: 'the packaged app', stderr: '' });
 
     // A failed download leaves nothing behind: no target, no temporary file.
     const before = readdirSync(dir).sort();
-    const none = await hsp(['builds', 'asset', 'download', '--product', 'Build App', '--build', '1.1.0', '-o', join(dir, 'none.tgz')], { env: env() });
+    const none = await hsp(['builds', 'asset', 'download', '--product', 'Build App', '--build', '1.1.0', '--output-file', join(dir, 'none.tgz')], { env: env() });
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('Build "1.1.0" has no asset.');
     expect(readdirSync(dir).sort()).toEqual(before);
 
     const missingFile = await hsp(['builds', 'asset', 'upload', join(dir, 'missing.tgz'), ...build], { env: env() });
-    expect(missingFile).toMatchObject({ code: 2, stderr: `Cannot upload ${join(dir, 'missing.tgz')}: it does not exist.\n` });
+    expect(missingFile).toMatchObject({ code: 1, stderr: `Cannot upload ${join(dir, 'missing.tgz')}: it does not exist.\n` });
     expect(existsSync(join(dir, 'missing.tgz'))).toBe(false);
   });
 });

@@ -35,7 +35,7 @@ describe('hsp platforms', () => {
     const shown = json<Platform>(await hsp(['platforms', 'show', 'lab', '--user', operator.id, '--json'], { env: admin() }));
     expect(shown.user_id).toBe(operator.id);
     const nobody = await hsp(['platforms', 'list', '--user', 'Nobody'], { env: admin() });
-    expect(nobody).toMatchObject({ code: 2, stderr: 'No user named "Nobody".\n' });
+    expect(nobody).toMatchObject({ code: 1, stderr: 'No user named "Nobody".\n' });
   });
 
   it('need a signed-in user: exit 4 with a hint', async () => {
@@ -58,7 +58,7 @@ describe('hsp instances', () => {
     expect(human.stdout).toMatch(/^id\t[0-9a-f-]{36}\nbuild id\t/);
 
     const table = ok(await hsp(['instances', 'list', ...where, '--no-color'], { env: asOperator(), tty: true }));
-    expect(table.stdout).toMatch(/^ID\s+BUILD ID\s+LAUNCH BINDINGS\s+DEPLOYED\s+CREATED\n/);
+    expect(table.stdout).toMatch(/^ID\s+BUILD ID\s+ENVIRONMENT\s+DEPLOYMENT\s+DEPLOYED\s+CREATED\n/);
     expect(table.stderr).toBe('2 instances\n');
     const shown = json<Instance>(await hsp(['instances', 'show', deployed.id, ...where, '--json'], { env: asOperator() }));
     expect(shown.build_id).toBe(deployed.build_id);
@@ -66,9 +66,9 @@ describe('hsp instances', () => {
     const badSet = await hsp(['instances', 'deploy', ...where, '--product', 'Deployable', '--build', '1.0.0', '--set', 'PORT'], { env: asOperator() });
     expect(badSet).toMatchObject({ code: 2, stderr: '--set must be KEY=VALUE, got "PORT".\n' });
     const noBuild = await hsp(['instances', 'deploy', ...where, '--product', 'Deployable', '--build', '9'], { env: asOperator() });
-    expect(noBuild).toMatchObject({ code: 2, stderr: 'No build with version "9".\n' });
+    expect(noBuild).toMatchObject({ code: 1, stderr: 'No build with version "9".\n' });
     const noPlatform = await hsp(['instances', 'list', '--platform', 'prod'], { env: asOperator() });
-    expect(noPlatform).toMatchObject({ code: 2, stderr: 'No platform named "prod".\n' });
+    expect(noPlatform).toMatchObject({ code: 1, stderr: 'No platform named "prod".\n' });
 
     const unconfirmed = await hsp(['instances', 'undeploy', deployed.id, ...where], { env: asOperator() });
     expect(unconfirmed).toMatchObject({ code: 2, stderr: `Undeploy instance ${deployed.id}: pass --yes to confirm when not at a terminal.\n` });

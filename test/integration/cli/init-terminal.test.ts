@@ -104,14 +104,14 @@ describe('hsp init at a terminal', { timeout: 60_000 }, () => {
     expect(manifest.build).toMatchObject({ version: '0.1.0', image: { repository: 'ghcr.io/acme/growth-chart', tag: '1.0.0' } });
   });
 
-  it('Ctrl+C at a question: "Cancelled.", exit code 2, and no file', async () => {
+  it('Ctrl+C at a question: "Cancelled.", exit code 130 (interrupted), and no file', async () => {
     const dir = join(scratch, 'cancelled');
     const term = terminal(['init', dir]);
     try {
       await term.waitFor('Product name:');
       term.type(`Half a na${CTRL_C}`);
       await term.waitFor('Cancelled.');
-      expect(await term.exited).toBe(2);
+      expect(await term.exited).toBe(130);
     } finally {
       term.kill();
     }

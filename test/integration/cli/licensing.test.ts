@@ -80,7 +80,7 @@ describe('hsp vouchers', () => {
     expect(expired.code).toBe(1);
     expect(expired.stderr).toMatch(/^Voucher OLD expired on 2020-01-01/);
     const unknown = await hsp(['vouchers', 'redeem', 'NOPE'], { env: env() });
-    expect(unknown).toMatchObject({ code: 2, stderr: 'No voucher with code "NOPE".\n' });
+    expect(unknown).toMatchObject({ code: 1, stderr: 'No voucher with code "NOPE".\n' });
     const noDelete = await hsp(['vouchers', 'delete', 'OLD'], { env: env() });
     expect(noDelete.code).toBe(2);
   });

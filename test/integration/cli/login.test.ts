@@ -166,8 +166,8 @@ describe('hsp config', () => {
 
     expect(await hsp(['config', 'set', 'dialect', 'r3'])).toMatchObject({ code: 2, stderr: 'dialect must be r1, r2, auto, got "r3".\n' });
     expect(await hsp(['config', 'set', 'url', 'marketplace.example.org'])).toMatchObject({ code: 2 });
-    expect(await hsp(['config', 'set', 'current_profile', 'nope'])).toMatchObject({ code: 2, stderr: 'There is no profile named "nope"; profiles: default, staging.\n' });
-    expect(await hsp(['config', 'set', 'platform', 'x', '--profile', 'nope'])).toMatchObject({ code: 2 });
+    expect(await hsp(['config', 'set', 'current_profile', 'nope'])).toMatchObject({ code: 1, stderr: 'There is no profile named "nope"; profiles: default, staging.\n' });
+    expect(await hsp(['config', 'set', 'platform', 'x', '--profile', 'nope'])).toMatchObject({ code: 1 });
     expect(await hsp(['config', 'get', 'password'])).toMatchObject({ code: 2 });
     // The switch of profile is what commands use.
     expect(await hsp(['whoami'])).toMatchObject({ code: 4 });
@@ -274,7 +274,7 @@ describe('hsp login --web with hsp serve and a real OpenID Provider', () => {
     }
     expect(await hsp(['login', '--url', m.url, '--web', '--callback-port', 'http'])).toMatchObject({ code: 2, stderr: '--callback-port must be a port number from 1 to 65535, got "http".\n' });
     const unknown = await hsp(['login', '--url', m.url, '--web', '--provider', 'Nope']);
-    expect(unknown).toMatchObject({ code: 2, stderr: `${m.url} has no identity provider "Nope"; choose one of "Test OP".\n` });
+    expect(unknown).toMatchObject({ code: 1, stderr: `${m.url} has no identity provider "Nope"; choose one of "Test OP".\n` });
   });
 });
 

@@ -53,15 +53,15 @@ describe('hsp products logo', () => {
   it('sets a logo from a file and saves it back, refusing to overwrite', async () => {
     ok(await hsp(['products', 'logo', 'set', 'Growth Chart', join(dir, 'logo.png')], { env: env() }));
     const target = join(dir, 'saved.png');
-    const saved = ok(await hsp(['products', 'logo', 'get', 'Growth Chart', '--size', 'small', '--output', target], { env: env() }));
+    const saved = ok(await hsp(['products', 'logo', 'get', 'Growth Chart', '--size', 'small', '--output-file', target], { env: env() }));
     expect(saved.stderr).toBe(`✓ Saved ${target} (${PNG.length} bytes)\n`);
     expect(readFileSync(target)).toEqual(PNG);
-    const again = await hsp(['products', 'logo', 'get', 'Growth Chart', '--output', target], { env: env() });
+    const again = await hsp(['products', 'logo', 'get', 'Growth Chart', '--output-file', target], { env: env() });
     expect(again.code).toBe(1);
     const size = await hsp(['products', 'logo', 'get', 'Growth Chart', '--size', 'huge'], { env: env() });
     expect(size.code).toBe(2);
     expect(size.stderr).toMatch(/^Option '--size <size>' argument 'huge' is invalid\. Allowed choices are large, medium, small\./);
-    const none = await hsp(['products', 'logo', 'get', 'Bilirubin Viewer', '-o', join(dir, 'none.png')], { env: env() });
+    const none = await hsp(['products', 'logo', 'get', 'Bilirubin Viewer', '--output-file', join(dir, 'none.png')], { env: env() });
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('has no logo');
   });
@@ -70,7 +70,7 @@ describe('hsp products logo', () => {
     ok(await hsp(['products', 'logo', 'set', 'Growth Chart', join(dir, 'logo.png')], { env: env() }));
     const removed = ok(await hsp(['products', 'logo', 'remove', 'Growth Chart'], { env: env() }));
     expect(removed.stderr).toBe('✓ Removed the logo of product "Growth Chart"\n');
-    const none = await hsp(['products', 'logo', 'get', 'Growth Chart', '-o', join(dir, 'removed.png')], { env: env() });
+    const none = await hsp(['products', 'logo', 'get', 'Growth Chart', '--output-file', join(dir, 'removed.png')], { env: env() });
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('has no logo');
   });
@@ -92,9 +92,9 @@ describe('hsp products licenses', () => {
     const left = json<ProductLicense[]>(await hsp(['products', 'licenses', 'list', 'Growth Chart', '--json'], { env: env() }));
     expect(left.map((l) => l.id)).not.toContain(offer.id);
     const notOffered = await hsp(['products', 'licenses', 'remove', 'Growth Chart', '--license', 'MIT', '--yes'], { env: env() });
-    expect(notOffered).toMatchObject({ code: 2, stderr: 'Product Growth Chart is not offered under license MIT.\n' });
+    expect(notOffered).toMatchObject({ code: 1, stderr: 'Product Growth Chart is not offered under license MIT.\n' });
     const unknown = await hsp(['products', 'licenses', 'add', 'Growth Chart', '--license', 'GPL'], { env: env() });
-    expect(unknown).toMatchObject({ code: 2, stderr: 'No license named "GPL".\n' });
+    expect(unknown).toMatchObject({ code: 1, stderr: 'No license named "GPL".\n' });
   });
 });
 
@@ -108,7 +108,7 @@ describe('hsp screenshots', () => {
     const renamed = ok(await hsp(['screenshots', 'update', 'Patient view', ...app, '--caption', 'Chart view'], { env: env() }));
     expect(renamed.stderr).toContain('Updated screenshot "Chart view"');
     const missing = await hsp(['screenshots', 'create', ...app, '--caption', 'x', '--image', join(dir, 'nope.png')], { env: env() });
-    expect(missing).toMatchObject({ code: 2, stderr: `--image: Cannot upload ${join(dir, 'nope.png')}: it does not exist.\n` });
+    expect(missing).toMatchObject({ code: 1, stderr: `--image: Cannot upload ${join(dir, 'nope.png')}: it does not exist.\n` });
     ok(await hsp(['screenshots', 'delete', 'Chart view', ...app, '--yes'], { env: env() }));
   });
 });

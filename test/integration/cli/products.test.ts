@@ -48,8 +48,9 @@ describe('hsp products', () => {
     expect(noUrl.stderr).toBe('No marketplace selected: pass --url, set HSP_URL, or run "hsp login".\n');
     const anonymous = await hsp(['products', 'create', '--name', 'x'], { env: { HSP_URL: m.url } });
     expect(anonymous.code).toBe(4);
+    // Not found is exit 1, by name as by id (a 404): the command line was right.
     const missing = await hsp(['products', 'show', 'No such product'], { env: env() });
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(1);
     expect(missing.stderr).toBe('No product named "No such product".\n');
   });
 });

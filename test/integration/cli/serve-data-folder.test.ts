@@ -9,8 +9,9 @@
 import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawnHsp, type HspExit, type HspProcess } from '../../helpers/hsp-process.js';
+import { asRoot, onPGlite } from '../../helpers/skips.js';
 
 async function readableByOthers(dir: string): Promise<string[]> {
   const found: string[] = [];
@@ -32,7 +33,7 @@ function expectOneSentence(run: HspExit): void {
   expect(run.stdout).not.toMatch(/listening/);
 }
 
-describe.skipIf(process.env.HSP_TEST_DATABASE_URL)('hsp serve --data-dir', () => {
+onPGlite.describe('hsp serve --data-dir', () => {
   let tmp: string;
   const started: HspProcess[] = [];
   beforeAll(async () => {
@@ -97,7 +98,7 @@ describe.skipIf(process.env.HSP_TEST_DATABASE_URL)('hsp serve --data-dir', () =>
     expect(await readdir(dataDir)).not.toContain('server.lock');
   }, 180_000);
 
-  it.runIf(process.getuid?.() === 0)('a folder that belongs to another user is refused with a sentence', async () => {
+  asRoot.it('a folder that belongs to another user is refused with a sentence', async () => {
     // Run as "nobody" against a folder of root's: the folder's parent may be entered, not written.
     const parent = join(tmp, 'shared-parent');
     await mkdir(join(parent, 'roots-marketplace'), { recursive: true });

@@ -8,11 +8,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Status } from '../../../src/index.js';
 import { createMarketplaceServer, type MarketplaceServer } from '../../../src/server/index.js';
 import { hsp, type CliRun } from '../../helpers/cli.js';
 import { scratchDatabase } from '../../helpers/marketplace.js';
+import { onPGlite, onPostgres } from '../../helpers/skips.js';
 
 const postgresUrl = process.env.HSP_TEST_DATABASE_URL;
 
@@ -39,7 +40,7 @@ function expectOneSentence(run: CliRun, code: number): void {
   expect(lines[0]).toMatch(/^[A-Z-].*[.!?]$/);
 }
 
-describe.skipIf(postgresUrl)('hsp serve token on a data folder', () => {
+onPGlite.describe('hsp serve token on a data folder', () => {
   let tmp: string;
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'hsp-serve-token-test-'));
@@ -109,7 +110,7 @@ describe.skipIf(postgresUrl)('hsp serve token on a data folder', () => {
   });
 });
 
-describe.runIf(postgresUrl)('hsp serve token on PostgreSQL', () => {
+onPostgres.describe('hsp serve token on PostgreSQL', () => {
   let databaseUrl: string;
   let dropDatabase: () => Promise<void>;
   let server: MarketplaceServer;

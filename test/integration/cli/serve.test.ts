@@ -8,9 +8,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { repoRoot, spawnHsp, type HspExit } from '../../helpers/hsp-process.js';
 import { scratchDatabase } from '../../helpers/marketplace.js';
+import { onPGlite, onPostgres } from '../../helpers/skips.js';
 
 const postgresUrl = process.env.HSP_TEST_DATABASE_URL;
 
@@ -58,7 +59,7 @@ function expectOneSentence(run: HspExit) {
   expect(run.stdout).not.toMatch(/listening/);
 }
 
-describe.skipIf(postgresUrl)('hsp serve on PGlite', () => {
+onPGlite.describe('hsp serve on PGlite', () => {
   it('--memory --port 0 prints its URL and token file; the token works; SIGTERM exits 0 and removes the token', async () => {
     // The flag wins over DATABASE_URL in the environment (which would fail: nothing listens there).
     const run = await serveAndStop(['--memory'], { DATABASE_URL: `postgres://hsp@127.0.0.1:${await closedPort()}/hsp` });
@@ -121,7 +122,7 @@ describe.skipIf(postgresUrl)('hsp serve on PGlite', () => {
   });
 });
 
-describe.runIf(postgresUrl)('hsp serve on PostgreSQL', () => {
+onPostgres.describe('hsp serve on PostgreSQL', () => {
   let databaseUrl: string;
   let dropDatabase: () => Promise<void>;
   beforeAll(async () => {

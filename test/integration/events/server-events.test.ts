@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Marketplace, SubscriptionRejectedError, type InstanceEvent, type PlatformEvent, type PlatformEventStream } from '../../../src/index.js';
 import { createMarketplaceServer } from '../../../src/server/index.js';
 import { marketplaceHandle, scratchDatabase, useMarketplace, type TestUser } from '../../helpers/marketplace.js';
+import { onPostgres } from '../../helpers/skips.js';
 
 const m = useMarketplace({ cable: { pingIntervalMs: 200, credentialCheckIntervalMs: 100 } });
 const open: PlatformEventStream[] = [];
@@ -118,7 +119,7 @@ describe('platform events from hsp serve', () => {
   });
 });
 
-describe.runIf(process.env.HSP_TEST_DATABASE_URL)('two replicas on one PostgreSQL', () => {
+onPostgres.describe('two replicas on one PostgreSQL', () => {
   it('deliver an event written through one to a subscriber of the other', async () => {
     const { databaseUrl, dropDatabase } = await scratchDatabase(process.env.HSP_TEST_DATABASE_URL!);
     const a = await createMarketplaceServer({ port: 0, databaseUrl });

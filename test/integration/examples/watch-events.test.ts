@@ -7,9 +7,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { createMarketplaceServer, type MarketplaceServer } from '../../../src/server/index.js';
 import { marketplaceHandle } from '../../helpers/marketplace.js';
+import { onceOnPGlite } from '../../helpers/skips.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
@@ -25,7 +26,7 @@ function waitFor(read: () => string, pattern: RegExp, ms = 20_000): Promise<void
   });
 }
 
-describe.runIf(!process.env.HSP_TEST_DATABASE_URL)('examples/sdk/watch-events.mjs', () => {
+onceOnPGlite.describe('examples/sdk/watch-events.mjs', () => {
   it('prints events and survives a server restart', { timeout: 90_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'hsp-watch-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));

@@ -134,7 +134,7 @@ describe('hsp publish against a marketplace', () => {
     expect(refused.plan.errors).toEqual([
       'Build 1.0.0: the asset height-tracker-1.0.0.tgz differs from the one in the marketplace.',
       `Build 1.0.0: task "web" (configuration "default") has memory 512 in the marketplace but 1024 in ${manifest.file}.`,
-      'Build 1.0.0 is a published version and versions are immutable: publish the changes as a new version, or pass --force to change it anyway.',
+      'Build 1.0.0 is already in the marketplace, and a version is an immutable release: publish the changes as a new version, or pass --force to change it anyway.',
     ]);
     expect(refused.results).toEqual([]);
 

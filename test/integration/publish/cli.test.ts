@@ -62,7 +62,7 @@ async function findProduct(name: string) {
 describe('hsp publish', () => {
   it('--dry-run --json prints the plan as one JSON document and changes nothing', async () => {
     const file = await product('Dry App');
-    const document = json<PlanDocument>(await hsp(['publish', file, '--dry-run', '--json'], { env: signedIn() }));
+    const document = json<PlanDocument>(await hsp(['publish', '--no-resolve', file, '--dry-run', '--json'], { env: signedIn() }));
     expect(Object.keys(document)).toEqual(['product', 'build', 'marketplace', 'actions', 'summary', 'warnings', 'errors']);
     expect(document.marketplace).toBe(m.url);
     for (const action of document.actions) {
@@ -87,7 +87,7 @@ describe('hsp publish', () => {
 
   it('on a terminal: the plan, a line per step as it ends, and a summary; then "nothing to change"', async () => {
     const file = await product('Terminal App');
-    const run = await hsp(['publish', file], { env: signedIn(), tty: true });
+    const run = await hsp(['publish', '--no-resolve', file], { env: signedIn(), tty: true });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(ANSI);
     // What a terminal would show: colours gone, and a line rewritten after \r shows its last text.
@@ -130,7 +130,7 @@ describe('hsp publish', () => {
       ].sort(),
     );
 
-    const again = await hsp(['publish', file], { env: signedIn(), tty: true });
+    const again = await hsp(['publish', '--no-resolve', file], { env: signedIn(), tty: true });
     expect(again.code).toBe(0);
     expect(plain(again.stdout)).toContain('  = 8 unchanged\n');
     expect(again.stdout).toContain(`Nothing to change: ${m.url} already matches ${file}.\n`);
@@ -138,12 +138,12 @@ describe('hsp publish', () => {
 
   it('in a pipe: the same lines without colour, and --verbose lists the unchanged too', async () => {
     const file = await product('Pipe App');
-    const run = await hsp(['publish', file], { env: signedIn() });
+    const run = await hsp(['publish', '--no-resolve', file], { env: signedIn() });
     expect(run.code).toBe(0);
     expect(run.stdout + run.stderr).not.toMatch(ANSI);
     expect(run.stderr).toContain('[1/7] ✓ created product "Pipe App"\n');
     expect(run.stdout).toContain('✓ Done: 7 created, 0 updated, 0 deleted, 1 unchanged.\n');
-    const verbose = await hsp(['publish', file, '--dry-run', '--verbose'], { env: signedIn() });
+    const verbose = await hsp(['publish', '--no-resolve', file, '--dry-run', '--verbose'], { env: signedIn() });
     expect(verbose.stdout).toMatch(/^Plan for "Pipe App" 1\.0\.0 on http:\/\/127\.0\.0\.1:\d+:\n/);
     expect(verbose.stdout).toContain('  = unchanged product "Pipe App"\n');
     expect(verbose.stdout).toContain('  = unchanged task "web" (configuration "default")\n');
@@ -151,14 +151,14 @@ describe('hsp publish', () => {
 
   it('--publish publishes the product once everything is in place', async () => {
     const file = await product('Public App');
-    const run = await hsp(['publish', file, '--publish', '--json'], { env: signedIn() });
+    const run = await hsp(['publish', '--no-resolve', file, '--publish', '--json'], { env: signedIn() });
     const document = json<PlanDocument>(run);
     expect(document.actions.at(-1)).toMatchObject({ action: 'create', resource: 'publication', name: 'Public App', outcome: 'done' });
     const published = await findProduct('Public App');
     expect(published?.published_at).not.toBeNull();
     // Anyone sees it now.
     expect((await m.anonymous.products.retrieve(published!.id)).name).toBe('Public App');
-    const again = json<PlanDocument>(await hsp(['publish', file, '--publish', '--json'], { env: signedIn() }));
+    const again = json<PlanDocument>(await hsp(['publish', '--no-resolve', file, '--publish', '--json'], { env: signedIn() }));
     expect(again.summary).toEqual({ create: 0, update: 0, delete: 0, unchanged: 9 });
   });
 
@@ -166,7 +166,7 @@ describe('hsp publish', () => {
     // An editor may publish products but not create interfaces.
     const editor = await m.user('Editor of CLI tests', ['Editor']);
     const file = await product('Half App', { extra: ['  exposures:', '    - interface: { name: Half Interface, uri: "https://example.com/half", version: "1" }'].join('\n') });
-    const run = await hsp(['publish', file], { env: signedIn(editor.token) });
+    const run = await hsp(['publish', '--no-resolve', file], { env: signedIn(editor.token) });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/\[\d+\/9\] ✗ create interface "Half Interface" failed: .+\n/);
     expect(run.stderr).toContain('- skipped create exposure of "Half Interface" (it needs create interface "Half Interface")\n');
@@ -176,23 +176,23 @@ describe('hsp publish', () => {
     expect(run.stdout + run.stderr).not.toContain(editor.token);
     expect((await findProduct('Half App'))?.description).toBe('A product published from the command line.');
 
-    const document = JSON.parse((await hsp(['publish', file, '--json'], { env: signedIn(editor.token) })).stdout) as PlanDocument;
+    const document = JSON.parse((await hsp(['publish', '--no-resolve', file, '--json'], { env: signedIn(editor.token) })).stdout) as PlanDocument;
     expect(document.outcomes).toEqual({ done: 0, unchanged: 8, failed: 1, skipped: 1 });
     expect(document.actions.find((a) => a.resource === 'exposure')).toMatchObject({ outcome: 'skipped', blocked_by: expect.stringMatching(/^interface:/) });
   });
 
   it('refuses to change a published version, one sentence per difference, until --force', async () => {
     const file = await product('Versioned App');
-    expect((await hsp(['publish', file], { env: signedIn() })).code).toBe(0);
+    expect((await hsp(['publish', '--no-resolve', file], { env: signedIn() })).code).toBe(0);
     await writeFile(file, (await readFile(file, 'utf8')).replace('example/cli-app:1.0.0', 'example/cli-app:1.0.1'));
-    const refused = await hsp(['publish', file], { env: signedIn() });
+    const refused = await hsp(['publish', '--no-resolve', file], { env: signedIn() });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('  ~ update build 1.0.0: container_tag "1.0.0" → "1.0.1"\n');
     expect(refused.stderr).toBe(
       `error: Build 1.0.0 has container_tag "1.0.0" in the marketplace but "1.0.1" in ${file}.\n` +
-        'error: Build 1.0.0 is a published version and versions are immutable: publish the changes as a new version, or pass --force to change it anyway.\n',
+        'error: Build 1.0.0 is already in the marketplace, and a version is an immutable release: publish the changes as a new version, or pass --force to change it anyway.\n',
     );
-    const forced = await hsp(['publish', file, '--force'], { env: signedIn() });
+    const forced = await hsp(['publish', '--no-resolve', file, '--force'], { env: signedIn() });
     expect(forced.code).toBe(0);
     expect(forced.stderr).toContain('! Changing build 1.0.0, which is already in the marketplace (--force): 1 change.\n');
     expect(forced.stdout).toContain('✓ Done: 0 created, 1 updated, 0 deleted, 7 unchanged.\n');
@@ -201,22 +201,22 @@ describe('hsp publish', () => {
   it("publishes to the manifest's marketplace_url when nothing else names one, and warns when another is chosen", async () => {
     const file = await product('Target App', { marketplaceUrl: m.url });
     // The environment's token goes only where the user pointed it, never where a file points.
-    expect(await hsp(['publish', file, '--dry-run', '--json'], { env: { HSP_TOKEN: m.server.adminToken, HSP_CONFIG_DIR: configDir } })).toMatchObject({
+    expect(await hsp(['publish', '--no-resolve', file, '--dry-run', '--json'], { env: { HSP_TOKEN: m.server.adminToken, HSP_CONFIG_DIR: configDir } })).toMatchObject({
       code: 4,
       stdout: '',
       stderr: `HSP_TOKEN is not sent to ${m.url}, a marketplace named by a file: set HSP_URL (or pass --url) to it as well, or run "hsp login --url ${m.url}".\n`,
     });
     const profileDir = await mkdtemp(join(tmpdir(), 'hsp-publish-profile-'));
     expect((await hsp(['login', '--url', m.url, '--with-token', '--insecure-storage'], { env: { HSP_CONFIG_DIR: profileDir }, stdin: m.server.adminToken })).code).toBe(0);
-    const withManifestUrl = json<PlanDocument>(await hsp(['publish', file, '--dry-run', '--json'], { env: { HSP_CONFIG_DIR: profileDir } }));
+    const withManifestUrl = json<PlanDocument>(await hsp(['publish', '--no-resolve', file, '--dry-run', '--json'], { env: { HSP_CONFIG_DIR: profileDir } }));
     expect(withManifestUrl.marketplace).toBe(m.url);
     expect(withManifestUrl.warnings).toEqual([]);
 
     const other = await product('Other Target App', { marketplaceUrl: 'https://marketplace.example.com' });
-    const elsewhere = json<PlanDocument>(await hsp(['publish', other, '--dry-run', '--json', '--url', m.url], { env: { HSP_TOKEN: m.server.adminToken, HSP_CONFIG_DIR: configDir } }));
+    const elsewhere = json<PlanDocument>(await hsp(['publish', '--no-resolve', other, '--dry-run', '--json', '--url', m.url], { env: { HSP_TOKEN: m.server.adminToken, HSP_CONFIG_DIR: configDir } }));
     expect(elsewhere.warnings).toEqual([`Publishing to ${m.url}, not to https://marketplace.example.com, the marketplace_url of ${other}.`]);
 
-    const anonymous = await hsp(['publish', file, '--dry-run'], { env: { HSP_CONFIG_DIR: configDir } });
+    const anonymous = await hsp(['publish', '--no-resolve', file, '--dry-run'], { env: { HSP_CONFIG_DIR: configDir } });
     expect(anonymous).toMatchObject({ code: 4, stdout: '', stderr: 'You are not signed in: run "hsp login", or set HSP_TOKEN.\n' });
   });
 
@@ -225,13 +225,13 @@ describe('hsp publish', () => {
     const before = process.cwd();
     try {
       process.chdir(await mkdtemp(join(tmpdir(), 'hsp-publish-empty-')));
-      expect(await hsp(['publish', '--dry-run'], { env: signedIn() })).toMatchObject({
-        code: 2,
+      expect(await hsp(['publish', '--no-resolve', '--dry-run'], { env: signedIn() })).toMatchObject({
+        code: 1,
         stdout: '',
         stderr: 'No manifest here: give its file, or run this where hsp.yaml or marketplace.json is.\n',
       });
       process.chdir(dirname(file));
-      const document = json<PlanDocument>(await hsp(['publish', '--dry-run', '--json'], { env: signedIn() }));
+      const document = json<PlanDocument>(await hsp(['publish', '--no-resolve', '--dry-run', '--json'], { env: signedIn() }));
       expect(document.product.name).toBe('Default File App');
     } finally {
       process.chdir(before);
@@ -240,14 +240,14 @@ describe('hsp publish', () => {
 
   it('answers bad input with one sentence and a non-zero exit code', async () => {
     const file = await product('Bad Input App');
-    expect(await hsp(['publish', file, '--concurrency', 'lots'], { env: signedIn() })).toMatchObject({ code: 2, stderr: '--concurrency must be a whole number from 1 to 64, got "lots".\n' });
+    expect(await hsp(['publish', '--no-resolve', file, '--concurrency', 'lots'], { env: signedIn() })).toMatchObject({ code: 2, stderr: '--concurrency must be a whole number from 1 to 64, got "lots".\n' });
     const broken = join(await mkdtemp(join(tmpdir(), 'hsp-publish-bad-')), 'hsp.yaml');
     await writeFile(broken, 'product:\n  name: Broken\nbuild:\n  version: [1, 0]\n  configurations:\n    - name: default\n      tasks: [{ name: web }]\n');
-    const run = await hsp(['publish', broken], { env: signedIn() });
+    const run = await hsp(['publish', '--no-resolve', broken], { env: signedIn() });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4:\\d+: error: .*build\\.version.*\\n$`));
     expect(run.stderr).not.toMatch(/\n\s+at /);
-    const missing = await hsp(['publish', join(tmpdir(), 'no-such-dir', 'hsp.yaml')], { env: signedIn() });
+    const missing = await hsp(['publish', '--no-resolve', join(tmpdir(), 'no-such-dir', 'hsp.yaml')], { env: signedIn() });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/hsp\.yaml: error: cannot read the manifest: no such file\.\n$/);
   });

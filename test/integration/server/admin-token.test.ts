@@ -10,10 +10,11 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Status } from '../../../src/index.js';
 import { createMarketplaceServer, issueAdministratorToken, type MarketplaceServer } from '../../../src/server/index.js';
 import { marketplaceHandle, scratchDatabase } from '../../helpers/marketplace.js';
+import { onPGlite, onPostgres } from '../../helpers/skips.js';
 
 const postgresUrl = process.env.HSP_TEST_DATABASE_URL;
 
@@ -42,7 +43,7 @@ function talkToSocket(path: string, text: string): Promise<string> {
   });
 }
 
-describe.skipIf(postgresUrl)('the administrator token of a data folder', () => {
+onPGlite.describe('the administrator token of a data folder', () => {
   let tmp: string;
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'hsp-admin-token-test-'));
@@ -172,7 +173,7 @@ describe.skipIf(postgresUrl)('the administrator token of a data folder', () => {
   });
 });
 
-describe.runIf(postgresUrl)('hsp serve token on PostgreSQL', () => {
+onPostgres.describe('hsp serve token on PostgreSQL', () => {
   const cleanup: (() => Promise<void>)[] = [];
   afterAll(async () => {
     for (const step of cleanup.reverse()) await step();

@@ -14,6 +14,7 @@ import { DataFolderError, LOCK_FILE, lockDataFolder } from '../../../src/server/
 import { createMarketplaceServer } from '../../../src/server/index.js';
 import { marketplaceHandle } from '../../helpers/marketplace.js';
 import { deadPid } from '../../helpers/processes.js';
+import { onPGlite } from '../../helpers/skips.js';
 
 /** Every file and folder below `dir` (symbolic links aside) with its permission bits. */
 async function modesBelow(dir: string): Promise<{ path: string; mode: number }[]> {
@@ -32,7 +33,7 @@ async function readableByOthers(dir: string): Promise<string[]> {
   return (await modesBelow(dir)).filter((entry) => entry.mode & 0o077).map((entry) => `${entry.path} ${entry.mode.toString(8)}`);
 }
 
-describe.skipIf(process.env.HSP_TEST_DATABASE_URL)('the data folder', () => {
+onPGlite.describe('the data folder', () => {
   let tmp: string;
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'hsp-data-folder-test-'));

@@ -11,16 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { QueryTimeoutError } from '../../../src/server/db/database.js';
 import { openPGlite } from '../../../src/server/db/pglite.js';
 import { createMarketplaceServer, type MarketplaceServer } from '../../../src/server/index.js';
 import { marketplaceHandle } from '../../helpers/marketplace.js';
+import { onPGlite } from '../../helpers/skips.js';
 
 const LIMIT_MS = 1500;
 const EXPENSIVE = 'SELECT count(*) FROM generate_series(1, 1e10)';
 
-describe.skipIf(process.env.HSP_TEST_DATABASE_URL)('the embedded database in its worker thread', () => {
+onPGlite.describe('the embedded database in its worker thread', () => {
   let tmp: string;
   let server: MarketplaceServer;
   beforeAll(async () => {

@@ -8,13 +8,14 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createMarketplaceServer } from '../../../src/server/index.js';
 import { marketplaceHandle } from '../../helpers/marketplace.js';
+import { onlyIf, onPGlite } from '../../helpers/skips.js';
 
 const builtSnapshot = fileURLToPath(new URL('../../../dist/pglite-snapshot.json', import.meta.url));
 
-describe.skipIf(process.env.HSP_TEST_DATABASE_URL)('the embedded database (PGlite)', () => {
+onPGlite.describe('the embedded database (PGlite)', () => {
   let tmp: string;
   beforeAll(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'hsp-embedded-test-'));
@@ -95,7 +96,7 @@ describe.skipIf(process.env.HSP_TEST_DATABASE_URL)('the embedded database (PGlit
     });
   }, 120_000);
 
-  it.runIf(existsSync(builtSnapshot))('in memory with the snapshot built into dist/: no cache is needed', async () => {
+  onlyIf(existsSync(builtSnapshot), 'needs the snapshot of a build: run npm run build').it('in memory with the snapshot built into dist/: no cache is needed', async () => {
     const cache = join(tmp, 'cache-unused');
     await withEnv({ XDG_CACHE_HOME: cache }, async () => {
       const server = await createMarketplaceServer({ port: 0, memory: true });

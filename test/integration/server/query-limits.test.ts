@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { QueryTimeoutError } from '../../../src/server/db/database.js';
 import { useMarketplace } from '../../helpers/marketplace.js';
+import { onPostgres as postgresOnly } from '../../helpers/skips.js';
 
 const LIMIT_MS = 2000;
 const m = useMarketplace({ config: { queryTimeoutMs: LIMIT_MS } });
@@ -104,7 +105,7 @@ describe('a query past the time limit', () => {
 
   // A request's own query held past the limit. On PostgreSQL a lock from another session holds
   // it; the embedded database has a single session, so there the same error (above) is the test.
-  it.runIf(onPostgres)('answers an HTTP request whose query passes the limit with a 503 and the sentence', { timeout: 60_000 }, async () => {
+  postgresOnly.it('answers an HTTP request whose query passes the limit with a 503 and the sentence', { timeout: 60_000 }, async () => {
     const { rows } = await m.server.db.query<{ name: string }>('SELECT current_database() AS name');
     const url = new URL(process.env.HSP_TEST_DATABASE_URL!);
     url.pathname = `/${rows[0]!.name}`;

@@ -4,16 +4,17 @@
  * seeding), share data, and accept each other's tokens (one signing key, kept in `settings`).
  * Only where a PostgreSQL server is available (the integration-postgres project).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { issueToken } from '../../../src/server/auth/tokens.js';
 import { migrate } from '../../../src/server/db/migrate.js';
 import { migrations } from '../../../src/server/db/schema.js';
 import { createMarketplaceServer, type MarketplaceServer } from '../../../src/server/index.js';
 import { marketplaceHandle, scratchDatabase } from '../../helpers/marketplace.js';
+import { onPostgres } from '../../helpers/skips.js';
 
 const baseUrl = process.env.HSP_TEST_DATABASE_URL;
 
-describe.runIf(baseUrl)('replicas on one PostgreSQL database', () => {
+onPostgres.describe('replicas on one PostgreSQL database', () => {
   let databaseUrl: string;
   let dropDatabase: () => Promise<void>;
   const servers: MarketplaceServer[] = [];

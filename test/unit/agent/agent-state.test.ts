@@ -7,17 +7,18 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { agentStateDir, openAgentState } from '../../../src/agent/agent-state.js';
 import { processIdentity } from '../../../src/process-identity.js';
 import { deadPid } from '../../helpers/processes.js';
+import { onPosix } from '../../helpers/skips.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hsp-agent-state-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const freshConfig = () => mkdtempSync(join(root, 'config-'));
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
-describe.skipIf(process.platform === 'win32')('the agent state folder', () => {
+onPosix.describe('the agent state folder', () => {
   it('is <config>/agents/<platform-id>.state, made 0700 with its parents', async () => {
     const config = join(freshConfig(), 'nested', 'hsp');
     const platform = randomUUID().toUpperCase();

@@ -134,7 +134,7 @@ describe('docker orchestrator', () => {
     await docker.deploy(deployment);
     const [crashed] = engine.running();
     engine.exit(crashed?.Id ?? '');
-    expect(await docker.list()).toEqual([{ instanceId: deployment.instance.id }]);
+    expect(await docker.list()).toEqual([{ instanceId: deployment.instance.id, degraded: true }]);
     await docker.deploy(deployment);
     expect(engine.running()).toHaveLength(1);
     expect(engine.containers.has(crashed?.Id ?? '')).toBe(false);
@@ -170,7 +170,7 @@ describe('docker orchestrator', () => {
     // A container missing from the set means the instance must be redeployed.
     const [first] = engine.running().filter((c) => c.Config.Labels[LABELS.instance] === one.instance.id);
     engine.containers.delete(first?.Id ?? '');
-    expect(await docker.list()).toEqual([{ instanceId: one.instance.id }]);
+    expect(await docker.list()).toEqual([{ instanceId: one.instance.id, degraded: true }]);
   });
 
   it('surfaces a failed pull as one sentence and creates nothing', async () => {
@@ -197,7 +197,7 @@ describe('docker orchestrator', () => {
 
     const changed = withInput(toDeployment({ platformId: deployment.platformId, instance: deployment.instance, build: deployment.build, configurations: [deployment.configuration], tasks: deployment.tasks.map((t) => ({ ...t, minimum: 3 })) }), { A: '2' });
     engine.failOn('POST', /^\/containers\/[0-9a-f]+\/start$/, 500, 'driver failed programming external connectivity: port is already allocated');
-    await expect(docker.deploy(changed)).rejects.toThrow(/^Docker could not start container [0-9a-f]{12} \(HTTP 500\): driver failed programming external connectivity: port is already allocated\.$/);
+    await expect(docker.deploy(changed)).rejects.toThrow('Docker could not start the container of task "web" (replica 0) (HTTP 500): driver failed programming external connectivity: port is already allocated.');
     expect([...engine.containers.keys()]).toEqual([old?.Id]);
     expect(engine.running()).toHaveLength(1);
     expect(await docker.list()).toEqual([{ instanceId: deployment.instance.id, fingerprint: deployment.fingerprint }]);

@@ -43,6 +43,6 @@ describe('dry-run orchestrator', () => {
   it('is chosen by name, and an unknown name is one sentence', async () => {
     const log = () => undefined;
     expect((await createOrchestrator('dry-run', { log, platformId: randomUUID() })).name).toBe('dry-run');
-    await expect(createOrchestrator('kubernetes' as never, { log, platformId: randomUUID() })).rejects.toThrow('There is no orchestrator "kubernetes": choose docker, exec, dry-run.');
+    await expect(createOrchestrator('swarm' as never, { log, platformId: randomUUID() })).rejects.toThrow('There is no orchestrator "swarm": choose docker, kubernetes, exec, dry-run.');
   });
 });

@@ -6,11 +6,12 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
 import { toDeployment } from '../../../src/agent/deployment.js';
 import { ExecOrchestrator } from '../../../src/agent/orchestrators/exec.js';
 import { processIdentity } from '../../../src/process-identity.js';
 import { records } from './orchestrator-fixtures.js';
+import { onPosix } from '../../helpers/skips.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hsp-exec-locks-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -77,7 +78,7 @@ function setup() {
   return { state, marks, deployment, agent, startedHooks, lockFile: join(state, `${deployment.instance.id}.lock`) };
 }
 
-describe.skipIf(process.platform === 'win32')('exec orchestrator and the instance locks', { concurrent: true }, () => {
+onPosix.describe('exec orchestrator and the instance locks', { concurrent: true }, () => {
   it("holds the instance's lock, naming the hook's process, while the hook runs, and only then", async () => {
     const { deployment, agent, lockFile, marks, state, startedHooks } = setup();
     const deploying = agent(600).deploy(deployment);

@@ -8,9 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
 import { HookLocks, type HookLockRecord } from '../../../src/agent/hook-locks.js';
 import { processIdentity } from '../../../src/process-identity.js';
+import { onPosix } from '../../helpers/skips.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hsp-hook-locks-'));
 const started: number[] = [];
@@ -90,7 +91,7 @@ function running(pid: number): boolean {
 }
 
 // Each test waits on processes of its own: run side by side.
-describe.skipIf(process.platform === 'win32')('HookLocks after a crash', { concurrent: true }, () => {
+onPosix.describe('HookLocks after a crash', { concurrent: true }, () => {
   it('waits for a hook that ends on its own, and only then lets the next action on the instance start', async () => {
     const dir = stateDir();
     const marks = stateDir();

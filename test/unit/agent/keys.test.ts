@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentKeyError, generateAgentKeyPair, isSamePublicKey, publicKeyPemOf, readPrivateKey, writePrivateKey } from '../../../src/agent/keys.js';
+import { onPosix } from '../../helpers/skips.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -42,7 +43,7 @@ describe('agent keys', () => {
     expect(read.privateKey.asymmetricKeyType).toBe('ed25519');
   });
 
-  it.skipIf(!posix)('refuses a key that the group or others can read, naming the mode and the fix', async () => {
+  onPosix.it('refuses a key that the group or others can read, naming the mode and the fix', async () => {
     const path = join(dir, 'agent.key');
     await writePrivateKey(path, generateAgentKeyPair());
     await chmod(path, 0o644);

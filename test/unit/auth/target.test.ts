@@ -80,9 +80,9 @@ describe('which marketplace', () => {
     }
   });
 
-  it('an unknown profile or a URL that is not http(s) is a usage error', async () => {
-    await expect(resolve({ profile: 'nope' })).rejects.toMatchObject({ name: 'UsageError', message: `There is no profile named "nope" in ${join(dir, 'config.yaml')}; run "hsp login --profile nope" to add it.` });
-    await expect(resolve({}, { HSP_PROFILE: 'nope' })).rejects.toMatchObject({ name: 'UsageError' });
+  it('an unknown profile is a failure (the config file lacks it), a URL that is not http(s) a usage error', async () => {
+    await expect(resolve({ profile: 'nope' })).rejects.toMatchObject({ name: 'FailureError', message: `There is no profile named "nope" in ${join(dir, 'config.yaml')}; run "hsp login --profile nope" to add it.` });
+    await expect(resolve({}, { HSP_PROFILE: 'nope' })).rejects.toMatchObject({ name: 'FailureError' });
     await expect(resolve({ url: 'ftp://x' })).rejects.toMatchObject({ name: 'UsageError', message: 'The marketplace URL must start with http:// or https://, got "ftp://x".' });
   });
 });

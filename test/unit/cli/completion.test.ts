@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completionTable } from '../../../src/cli/completion/tree.js';
 import { nouns } from '../../../src/cli/nouns/index.js';
-import { buildProgram } from '../../../src/cli/program.js';
+import { buildProgram, expandAll } from '../../../src/cli/program.js';
 import { hsp } from '../../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hsp-completion-'));
@@ -45,13 +45,16 @@ describe('hsp completion bash', () => {
     expect(complete('hsp', 'builds', 'asset', '')).toEqual(expect.arrayContaining(['upload', 'download']));
     expect(complete('hsp', 'builds', 'create', '--product', 'My App', '--v')).toEqual(['--version', '--validated-at']);
     expect(complete('hsp', 'products', 'list', '--js')).toEqual(['--json']);
+    expect(complete('hsp', 'serve', '--js')).toEqual([]);
     expect(complete('hsp', '--ver')).toEqual(['--version']);
   });
 
   it("completes flag values: choices, and nothing for files (bash then offers file names)", () => {
     expect(complete('hsp', 'products', 'logo', 'get', 'App', '--size', '')).toEqual(['large', 'medium', 'small']);
     expect(complete('hsp', 'groups', 'list', '-o', '')).toEqual(['table', 'json', 'yaml']);
-    expect(complete('hsp', 'builds', 'asset', 'download', '-o', '')).toEqual([]);
+    // -o is the output format everywhere; a file to write is --output-file.
+    expect(complete('hsp', 'builds', 'asset', 'download', '-o', '')).toEqual(['table', 'json', 'yaml']);
+    expect(complete('hsp', 'builds', 'asset', 'download', '--output-file', '')).toEqual([]);
     expect(complete('hsp', 'completion', '')).toEqual(expect.arrayContaining(['bash', 'zsh', 'fish']));
   });
 });
@@ -76,7 +79,7 @@ describe('hsp completion zsh and fish', () => {
 });
 
 describe('the completion table', () => {
-  const table = completionTable(buildProgram({ io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: {} } }));
+  const table = completionTable(expandAll(buildProgram({ io: { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: {} } })));
 
   it('steps from a command to its children by name and alias', () => {
     expect(table.steps).toEqual(expect.arrayContaining([
@@ -86,13 +89,25 @@ describe('the completion table', () => {
     ]));
   });
 
-  it("knows a download's -o is a file while the program's is a format", () => {
+  it("knows -o is a format everywhere and a download's --output-file a file", () => {
     expect(table.values).toEqual(expect.arrayContaining([
       { path: '', flag: '-o', value: { kind: 'choice', choices: ['table', 'json', 'yaml'] } },
-      { path: 'builds asset download', flag: '-o', value: { kind: 'file' } },
+      { path: 'builds asset download', flag: '--output-file', value: { kind: 'file' } },
+      { path: 'manifest convert', flag: '--output-file', value: { kind: 'file' } },
       { path: 'screenshots create', flag: '--image', value: { kind: 'file' } },
     ]));
-    expect(table.globalFlags.map((f) => f.word)).toEqual(expect.arrayContaining(['--json', '--url', '--debug', '--help']));
-    expect(table.globalFlags.map((f) => f.word)).not.toContain('--version');
+    expect(table.values.filter((v) => v.flag === '-o').map((v) => v.path)).toEqual(['']);
+    expect(table.globalFlags.map((f) => f.word)).toEqual(['-h', '--help']);
+  });
+
+  it('offers each command the global flags it takes, and no others', () => {
+    const words = (path: string) => table.paths.find((p) => p.path === path)!.candidates.map((c) => c.word);
+    expect(words('products list')).toEqual(expect.arrayContaining(['--json', '--url', '-o', '--output', '--debug', '--no-interactive']));
+    expect(words('serve')).not.toContain('--json');
+    expect(words('serve')).not.toContain('--url');
+    expect(words('serve token')).toContain('--json');
+    expect(words('manifest convert')).not.toContain('-o');
+    expect(words('')).toEqual(expect.arrayContaining(['--version', '--json', '--url']));
+    expect(words('products list')).not.toContain('--version');
   });
 });

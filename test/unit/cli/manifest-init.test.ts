@@ -96,10 +96,10 @@ describe('hsp init from flags (no terminal)', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('a content folder that does not exist', async () => {
+  it('a content folder that does not exist (exit 1: the folder, not the command line, is wrong)', async () => {
     const dir = freshDir();
     const missing = join(dir, 'content');
-    expect(await hsp(['init', dir, '--name', 'App', '--version', '1', '--content', missing])).toMatchObject({ code: 2, stderr: `--content ${missing}: there is no such folder.\n` });
+    expect(await hsp(['init', dir, '--name', 'App', '--version', '1', '--content', missing])).toMatchObject({ code: 1, stderr: `--content ${missing}: there is no such folder.\n` });
   });
 
   it('at a terminal, --no-interactive still takes everything from flags', async () => {

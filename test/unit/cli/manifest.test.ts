@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { hsp } from '../../helpers/cli.js';
 import { json, ok } from '../../helpers/cli-expect.js';
 import { sharedDir } from '../../helpers/captures.js';
+import { onlyIf, withSpecExamples } from '../../helpers/skips.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'hsp-manifest-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -66,7 +67,7 @@ describe('hsp manifest validate', () => {
     expect(JSON.parse(missing.stdout)).toEqual({ valid: false, format: null, warnings: [], errors: [{ file: join(scratch, 'none.yaml'), message: 'cannot read the manifest: no such file.' }] });
   });
 
-  describe.runIf(existsSync(specSmart))("the specification's smart example", () => {
+  onlyIf(existsSync(specSmart), withSpecExamples.reason).describe("the specification's smart example", () => {
     it('warnings on stderr and a valid verdict; --strict makes them errors (exit 1)', async () => {
       const run = ok(await hsp(['manifest', 'validate', specSmart]));
       expect(run.stderr.split('\n')).toEqual([
@@ -92,17 +93,51 @@ describe('hsp manifest validate', () => {
 });
 
 describe('hsp manifest convert', () => {
-  it('to stdout: marketplace.json → hsp.yaml', async () => {
+  it('to stdout: marketplace.json → hsp.yaml, saying where the build version came from', async () => {
     const run = ok(await hsp(['manifest', 'convert', bilirubin, '--to', 'hsp.yaml']));
-    expect(run.stderr).toBe('');
+    expect(run.stderr).toBe(`The build version is 3.0.2, the image's tag (${bilirubin} has no version of its own); pass --version as to "hsp publish" to choose another.\n`);
     expect(run.stdout).toMatch(/^# hsp\.yaml: a product, and one build of it, for an HL7 HSP Marketplace\.\n# Converted from examples\/bilirubin-chart\/marketplace\.json by "hsp manifest convert"\.\n/);
+    // Written to stdout, the file's name is not known: the header does not guess one.
+    expect(run.stdout).toContain('\n# Check it with "hsp manifest validate <file>"; publish it with "hsp publish <file>".\n');
     expect(run.stdout).toContain('\n  name: Newborn Bilirubin Chart\n');
+    expect(run.stdout).toContain('\n  version: 3.0.2\n');
+  });
+
+  it('--version sets the build version of a marketplace.json, as hsp publish --version does; the header names the file written', async () => {
+    const out = join(freshDir(), 'bilirubin.hsp.yaml');
+    const run = ok(await hsp(['manifest', 'convert', bilirubin, '--to', 'hsp.yaml', '--version', '2.0.0', '--output-file', out]));
+    expect(run.stderr).toBe(`✓ Wrote ${out} (hsp.yaml).\n`);
+    const text = readFileSync(out, 'utf8');
+    expect(text).toContain(`\n# Check it with "hsp manifest validate ${out}"; publish it with "hsp publish ${out}".\n`);
+    expect(text).toContain('\n  version: 2.0.0\n');
+    expect(text).toContain('\n    tag: 3.0.2\n');
+    // An hsp.yaml has a version of its own: --version there is a mistake, not silently ignored.
+    expect(await hsp(['manifest', 'convert', out, '--to', 'marketplace.json', '--version', '9.9.9'])).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: `--version is for a marketplace.json, which carries no build version; ${out} is an hsp.yaml, whose build.version says it.\n`,
+    });
+    // A name a shell would split is quoted in the header, ready to paste.
+    const spaced = join(freshDir(), 'my app.yaml');
+    ok(await hsp(['manifest', 'convert', bilirubin, '--to', 'hsp.yaml', '--version', '2.0.0', '--output-file', spaced]));
+    expect(readFileSync(spaced, 'utf8')).toContain(`publish it with "hsp publish '${spaced}'".`);
+  });
+
+  it('-o is the output format: naming a file with it (the old spelling) says which flag does that', async () => {
+    for (const value of ['json', 'out.yaml']) {
+      expect(await hsp(['manifest', 'convert', bilirubin, '--to', 'hsp.yaml', '-o', value])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `hsp manifest convert has no output format: to write to a file, use --output-file ${value}.\n`,
+      });
+    }
+    expect(existsSync('json')).toBe(false);
   });
 
   it('to a file, with what the format cannot hold named in a warning; a second run refuses to overwrite without --force', async () => {
     const dir = freshDir();
     const out = join(dir, 'marketplace.json');
-    const run = ok(await hsp(['manifest', 'convert', smartApp, '--to', 'marketplace.json', '-o', out]));
+    const run = ok(await hsp(['manifest', 'convert', smartApp, '--to', 'marketplace.json', '--output-file', out]));
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
       '! marketplace.json has no place for product.description, product.uri, product.support_url, product.locale, product.logo, product.screenshots, product.licenses[0].expiry, build.release_notes, build.dependencies[0], build.configurations[0].tasks[0].name; they are left out.\n' +
@@ -111,10 +146,10 @@ describe('hsp manifest convert', () => {
     const written = readFileSync(out, 'utf8');
     expect(ok(await hsp(['manifest', 'validate', out, '--strict'])).stdout).toBe(`${out} is a valid marketplace.json manifest (0 warnings).\n`);
 
-    const again = await hsp(['manifest', 'convert', smartApp, '--to', 'marketplace.json', '-o', out]);
+    const again = await hsp(['manifest', 'convert', smartApp, '--to', 'marketplace.json', '--output-file', out]);
     expect(again).toMatchObject({ code: 1, stdout: '', stderr: `${out} already exists; pass --force to replace it.\n` });
     writeFileSync(out, 'changed');
-    ok(await hsp(['manifest', 'convert', smartApp, '--to', 'marketplace.json', '-o', out, '--force']));
+    ok(await hsp(['manifest', 'convert', smartApp, '--to', 'marketplace.json', '--output-file', out, '--force']));
     expect(readFileSync(out, 'utf8')).toBe(written);
     // Written atomically: nothing but the file is left in the folder.
     expect(readdirSync(dir)).toEqual(['marketplace.json']);
@@ -122,7 +157,7 @@ describe('hsp manifest convert', () => {
 
   it('hsp.yaml written into another folder names its files relative to that folder', async () => {
     const out = join(freshDir(), 'hsp.yaml');
-    ok(await hsp(['manifest', 'convert', smartApp, '--to', 'hsp.yaml', '-o', out]));
+    ok(await hsp(['manifest', 'convert', smartApp, '--to', 'hsp.yaml', '--output-file', out]));
     expect(readFileSync(out, 'utf8')).toMatch(/\n {2}logo: (\.\.\/)+.*examples\/smart-app\/logo\.png\n/);
     expect(ok(await hsp(['manifest', 'validate', out])).stdout).toBe(`${out} is a valid hsp.yaml manifest (0 warnings).\n`);
   });
@@ -140,7 +175,10 @@ describe('hsp manifest convert', () => {
       stderr: 'examples/content-library/hsp.yaml: cannot be written as marketplace.json: it needs a container image (product.build.binary), and build.image is not set.\n',
     });
     const nowhere = join(scratch, 'no-such-folder', 'out.json');
-    expect(await hsp(['manifest', 'convert', smartApp, '--to', 'marketplace.json', '-o', nowhere])).toMatchObject({ code: 2, stderr: `-o ${nowhere}: the folder ${join(scratch, 'no-such-folder')} does not exist.\n` });
+    expect(await hsp(['manifest', 'convert', smartApp, '--to', 'marketplace.json', '--output-file', nowhere])).toMatchObject({
+      code: 1,
+      stderr: `--output-file ${nowhere}: the folder ${join(scratch, 'no-such-folder')} does not exist.\n`,
+    });
     expect(await hsp(['manifest', 'convert', smartApp])).toMatchObject({ code: 2, stderr: "Required option '--to <format>' not specified.\n" });
     expect(await hsp(['manifest', 'convert', smartApp, '--to', 'xml'])).toMatchObject({ code: 2 });
   });

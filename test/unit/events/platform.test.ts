@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePlatformEvent } from '../../../src/index.js';
-import { capture, hasCaptures } from '../../helpers/captures.js';
+import { capture } from '../../helpers/captures.js';
+import { withCaptures } from '../../helpers/skips.js';
 
 /** The reference server's only broadcast, verbatim (capture 287). */
 const reference = {
@@ -58,7 +59,7 @@ describe('parsePlatformEvent', () => {
     expect(parsePlatformEvent(raw)).toEqual(expect.objectContaining({ type: 'unknown', reason, raw }));
   });
 
-  it.runIf(hasCaptures)('reads the recorded broadcast frame', () => {
+  withCaptures.it('reads the recorded broadcast frame', () => {
     const frames = (capture('287-ws-platform-channel-subscribe-broadcast') as unknown as { frames: { dir: string; data: { message?: unknown } }[] }).frames;
     const broadcast = frames.find((f) => f.dir === 'recv' && f.data.message && typeof f.data.message === 'object');
     expect(parsePlatformEvent(broadcast?.data.message).type).toBe('instance.created');

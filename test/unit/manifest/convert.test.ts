@@ -2,7 +2,7 @@
  * Writing manifests back out: hsp.yaml and marketplace.json round trips keep the model, the
  * specification's format reports what it cannot hold, and written files load as they should.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import type { Manifest } from '../../../src/manifest/model.js';
 import { writeHspYaml } from '../../../src/manifest/write-hsp-yaml.js';
 import { writeSpecManifest } from '../../../src/manifest/write-spec.js';
 import { sharedDir } from '../../helpers/captures.js';
+import { withSpecExamples } from '../../helpers/skips.js';
 
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'hsp-convert-'));
@@ -145,7 +146,7 @@ label:
     expect(writeSpecManifest(again).data).toEqual(JSON.parse(readFileSync(file, 'utf8')));
   });
 
-  it.runIf(existsSync(join(sharedDir, 'spec/examples')))("the specification's cds-hooks example through hsp.yaml keeps every fact and the provenance", async () => {
+  withSpecExamples.it("the specification's cds-hooks example through hsp.yaml keeps every fact and the provenance", async () => {
     const file = join(sharedDir, 'spec/examples/cds-hooks.product.build.json');
     const original = JSON.parse(readFileSync(file, 'utf8')) as { product: { facts: unknown }; provenance: unknown };
     const { manifest } = await loadManifest(file);

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ArchiveError } from '../../../src/manifest/archive-error.js';
 import { packDirectory, PACKED_MTIME } from '../../../src/manifest/pack.js';
 import { hasSystemTar } from '../../helpers/system-tar.js';
+import { onlyIf, onPosix } from '../../helpers/skips.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'hsp-pack-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -167,7 +168,7 @@ describe('packDirectory', () => {
     expect(tar).not.toMatch(/ (mtime|atime|ctime|uid|gid|uname|gname|dev|ino)=/);
   });
 
-  it.skipIf(!hasSystemTar)('makes an archive the system tar reads', async () => {
+  onlyIf(hasSystemTar, 'needs a tar command on PATH').it('makes an archive the system tar reads', async () => {
     const dir = freshDir();
     build(dir, TREE);
     const archive = join(freshDir(), 'site.tgz');
@@ -209,7 +210,7 @@ describe('packDirectory', () => {
     await expect(packDirectory(dir)).rejects.toThrow(`Cannot pack ${dir}: "sneaky" is a symbolic link to "sub/../y", which climbs back out of the symbolic link "sub" with "..".`);
   });
 
-  it.skipIf(process.platform === 'win32')('refuses sockets, FIFOs and devices, naming them', async () => {
+  onPosix.it('refuses sockets, FIFOs and devices, naming them', async () => {
     const dir = freshDir();
     writeFileSync(join(dir, 'index.html'), 'x');
     execFileSync('mkfifo', [join(dir, 'pipe')]);

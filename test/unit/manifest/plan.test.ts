@@ -217,7 +217,7 @@ describe('the publish plan', () => {
     expect(refused.errors).toEqual([
       'Build 1.0.0 has container_tag "1.0.0" in the marketplace but "1.0.1" in hsp.yaml.',
       'Build 1.0.0: task "web" (configuration "default") has memory 512 in the marketplace but 1024 in hsp.yaml.',
-      'Build 1.0.0 is a published version and versions are immutable: publish the changes as a new version, or pass --force to change it anyway.',
+      'Build 1.0.0 is already in the marketplace, and a version is an immutable release: publish the changes as a new version, or pass --force to change it anyway.',
     ]);
     const forced = planPublish(manifest(change), published(), local(), { force: true });
     expect(forced.errors).toEqual([]);
@@ -255,7 +255,7 @@ describe('the publish plan', () => {
       'Build 1.0.0: task "nightly" (configuration "default") would be deleted (--prune).',
       'Build 1.0.0: configuration "small" would be deleted (--prune).',
       'Build 1.0.0: exposure of "FHIR R4" would be deleted (--prune).',
-      'Build 1.0.0 is a published version and versions are immutable: publish the changes as a new version, or pass --force to change it anyway.',
+      'Build 1.0.0 is already in the marketplace, and a version is an immutable release: publish the changes as a new version, or pass --force to change it anyway.',
     ]);
     const pruned = planPublish(manifest(smaller), published(), local(), { prune: true, force: true });
     expect(pruned.errors).toEqual([]);

@@ -3,13 +3,14 @@
  * folder, skipped when it is absent) load with their known defects as warnings, or fail with
  * --strict; our own files test the mapping and the errors of both modes.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManifestError, type ManifestProblem } from '../../../src/manifest/errors.js';
 import { loadManifest } from '../../../src/manifest/load.js';
 import { sharedDir } from '../../helpers/captures.js';
+import { withSpecExamples } from '../../helpers/skips.js';
 
 const examples = join(sharedDir, 'spec/examples');
 const cdsHooks = join(examples, 'cds-hooks.product.build.json');
@@ -49,7 +50,7 @@ const CONSEQUENCES: Record<string, string> = {
   '157:25': '; it is left out',
 };
 
-describe.runIf(existsSync(examples))("the specification's examples", () => {
+withSpecExamples.describe("the specification's examples", () => {
   it('cds-hooks loads, with its known defects as warnings at their lines', async () => {
     const { manifest, warnings } = await loadManifest(cdsHooks);
     expect(where(warnings)).toEqual(CDS_HOOKS_DEFECTS.map((d) => `${d}${CONSEQUENCES[d.split(' ')[0]!] ?? ''}.`));

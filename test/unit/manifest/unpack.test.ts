@@ -10,6 +10,7 @@ import { ArchiveError, type ArchiveProblem } from '../../../src/manifest/archive
 import { packDirectory } from '../../../src/manifest/pack.js';
 import { unpackArchive } from '../../../src/manifest/unpack.js';
 import { hasSystemTar } from '../../helpers/system-tar.js';
+import { onlyIf } from '../../helpers/skips.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'hsp-unpack-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -101,7 +102,7 @@ describe('unpackArchive', () => {
     expect(readFileSync(join(streamed.out, 'assets/css/site.css'), 'utf8')).toBe('body{}');
   });
 
-  it.skipIf(!hasSystemTar)('unpacks what the system tar made of a folder ("./" entries and all)', async () => {
+  onlyIf(hasSystemTar, 'needs a tar command on PATH').it('unpacks what the system tar made of a folder ("./" entries and all)', async () => {
     const source = freshDir();
     writeTree(source);
     const archive = join(freshDir(), 'made-by-tar.tgz');
@@ -264,7 +265,7 @@ describe('unpackArchive', () => {
     expect(readFileSync(file, 'utf8')).toBe('keep');
   });
 
-  it.skipIf(process.platform === 'win32' || process.getuid?.() === 0)('leaves the old contents in place when the new ones cannot be written', async () => {
+  onlyIf(process.platform !== 'win32' && process.getuid?.() !== 0, 'needs a user that file modes bind: not root, not Windows').it('leaves the old contents in place when the new ones cannot be written', async () => {
     const source = freshDir();
     writeFileSync(join(source, 'new.txt'), 'new');
     const archive = await packDirectory(source);

@@ -17,8 +17,9 @@ import {
   ValidationError,
 } from '../../../src/index.js';
 import type { HttpMethod } from '../../../src/sdk/transport.js';
-import { hasCaptures, loadCaptures, type Capture } from '../../helpers/captures.js';
+import { loadCaptures, type Capture } from '../../helpers/captures.js';
 import { BASE_URL, useMockApi } from '../../helpers/mock-api.js';
+import { withCaptures } from '../../helpers/skips.js';
 
 const api = useMockApi();
 
@@ -56,7 +57,7 @@ function call(c: Capture) {
   });
 }
 
-describe.runIf(hasCaptures)('reference server captures', () => {
+withCaptures.describe('reference server captures', () => {
   it('are there to replay', () => {
     expect(replayable.length).toBeGreaterThan(150);
   });

@@ -19,9 +19,12 @@ export function agentCommand(run: Runner): Command {
   const listen = new Command('listen')
     .description("Deploy, update and remove the platform's instances on this host as the marketplace changes them; runs until SIGTERM")
     .requiredOption('--platform <name|id>', 'the platform to serve')
-    .addOption(new Option('--orchestrator <kind>', 'what runs the workloads').choices(['docker', 'exec', 'dry-run']).default('docker'))
+    .addOption(new Option('--orchestrator <kind>', 'what runs the workloads').choices(['docker', 'kubernetes', 'exec', 'dry-run']).default('docker'))
     .option('--exec <argv...>', 'with --orchestrator exec: the command to run (no shell), with the action as JSON on stdin')
     .option('--docker-host <url>', 'the Docker Engine (env DOCKER_HOST; default unix:///var/run/docker.sock)')
+    .option('--kubeconfig <file>', "with --orchestrator kubernetes: the cluster's kubeconfig (env KUBECONFIG; default ~/.kube/config, or the pod's service account)")
+    .option('--namespace <name>', "with --orchestrator kubernetes: where to run the instances (default: the context's namespace, or default)")
+    .option('--rollout-timeout <duration>', 'with --orchestrator kubernetes: how long a deploy waits for its pods to be ready, e.g. 5m (default 2m)')
     .option('--health-port <port>', 'serve /healthz and /readyz on this port (127.0.0.1)')
     .option('--grace-period <duration>', 'how long to let in-flight actions finish after SIGTERM, e.g. 30s', '30s')
     .option('--key-file <file>', "the agent's private key (default: the one `hsp agent register` wrote)")
@@ -31,6 +34,7 @@ export function agentCommand(run: Runner): Command {
     withExamples(listen, [
       'hsp agent listen --platform my-host',
       'hsp agent listen --platform my-host --orchestrator exec --exec /usr/local/bin/deploy-hook',
+      'hsp agent listen --platform my-cluster --orchestrator kubernetes --namespace hsp-apps',
       'hsp agent listen --platform my-host --orchestrator dry-run --health-port 8081',
     ]),
   );

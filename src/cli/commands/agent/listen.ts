@@ -7,7 +7,8 @@
  *
  * Runs until SIGTERM or SIGINT: then it stops taking events, lets in-flight actions finish
  * within --grace-period (and aborts them after), and exits 0. A configuration that cannot work
- * (bad flags, an unknown platform, an unreachable Docker Engine) ends at once with one sentence.
+ * (bad flags, an unknown platform, an unreachable Docker Engine or Kubernetes API server) ends at
+ * once with one sentence.
  */
 import type { LogLevel } from '../../../agent/log.js';
 import type { CliContext } from '../../context.js';
@@ -18,13 +19,16 @@ export interface ListenOptions {
   orchestrator?: string;
   exec?: string[];
   dockerHost?: string;
+  kubeconfig?: string;
+  namespace?: string;
+  rolloutTimeout?: string;
   healthPort?: string;
   gracePeriod?: string;
   keyFile?: string;
   concurrency?: string;
 }
 
-const ORCHESTRATORS = ['docker', 'exec', 'dry-run'] as const;
+const ORCHESTRATORS = ['docker', 'kubernetes', 'exec', 'dry-run'] as const;
 type OrchestratorKind = (typeof ORCHESTRATORS)[number];
 const DEFAULT_DOCKER_HOST = 'unix:///var/run/docker.sock';
 const MAX_CONCURRENCY = 256;
@@ -34,6 +38,7 @@ interface Settings {
   kind: OrchestratorKind;
   exec?: string[];
   dockerHost: string;
+  kubernetes?: { kubeconfig?: string; kubeconfigSource?: string; namespace?: string; homeDir?: string; rolloutTimeoutMs: number };
   healthPort?: number;
   graceMs: number;
   concurrency: number;
@@ -67,7 +72,15 @@ export async function listen(ctx: CliContext, flags: Record<string, unknown>, si
     cleanups.push(() => state.release());
 
     const { createOrchestrator } = await import('../../../agent/orchestrators/index.js');
-    const orchestrator = await createOrchestrator(settings.kind, { log, exec: settings.exec, dockerHost: settings.dockerHost, platformId: platform.id, stateDir: state.dir, orphanWaitMs: settings.graceMs });
+    const orchestrator = await createOrchestrator(settings.kind, {
+      log,
+      exec: settings.exec,
+      dockerHost: settings.dockerHost,
+      ...(settings.kubernetes ? { kubernetes: settings.kubernetes } : {}),
+      platformId: platform.id,
+      stateDir: state.dir,
+      orphanWaitMs: settings.graceMs,
+    });
 
     const { Agent } = await import('../../../agent/agent.js');
     const agent = new Agent({ client, platform, orchestrator, log, concurrency: settings.concurrency });
@@ -108,6 +121,9 @@ function listenOptions(flags: Record<string, unknown>): ListenOptions {
     orchestrator: text(flags.orchestrator),
     exec: Array.isArray(flags.exec) ? flags.exec.map(String) : undefined,
     dockerHost: text(flags.dockerHost),
+    kubeconfig: text(flags.kubeconfig),
+    namespace: text(flags.namespace),
+    rolloutTimeout: text(flags.rolloutTimeout),
     healthPort: text(flags.healthPort),
     gracePeriod: text(flags.gracePeriod),
     keyFile: text(flags.keyFile),
@@ -119,17 +135,23 @@ function listenOptions(flags: Record<string, unknown>): ListenOptions {
 async function checkedSettings(opts: ListenOptions, env: NodeJS.ProcessEnv, debug: boolean): Promise<Settings> {
   if (opts.platform.trim() === '') throw new UsageError('--platform needs the name or id of a platform.');
   const kind = (opts.orchestrator ?? 'docker') as OrchestratorKind;
-  if (!ORCHESTRATORS.includes(kind)) throw new UsageError(`--orchestrator must be docker, exec or dry-run, not "${opts.orchestrator}".`);
+  if (!ORCHESTRATORS.includes(kind)) throw new UsageError(`--orchestrator must be docker, kubernetes, exec or dry-run, not "${opts.orchestrator}".`);
   const exec = opts.exec?.length ? opts.exec : undefined;
   if (kind === 'exec' && !exec) throw new UsageError('--orchestrator exec needs the command to run: --exec /path/to/hook [ARG…].');
   if (kind !== 'exec' && exec) throw new UsageError(`--exec works only with --orchestrator exec, not with ${kind}.`);
 
   const { parseDuration } = await import('../../../agent/duration.js');
-  let graceMs: number;
-  try {
-    graceMs = parseDuration(opts.gracePeriod ?? '30s', '--grace-period');
-  } catch (error) {
-    throw new UsageError((error as Error).message);
+  const duration = (text: string, flag: string) => {
+    try {
+      return parseDuration(text, flag);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  };
+  const graceMs = duration(opts.gracePeriod ?? '30s', '--grace-period');
+  const kubernetes = kind === 'kubernetes' ? kubernetesSettings(opts, env, duration) : undefined;
+  for (const [flag, value] of [['--kubeconfig', opts.kubeconfig], ['--namespace', opts.namespace], ['--rollout-timeout', opts.rolloutTimeout]] as const) {
+    if (kind !== 'kubernetes' && value !== undefined) throw new UsageError(`${flag} works only with --orchestrator kubernetes, not with ${kind}.`);
   }
 
   const concurrencyText = opts.concurrency ?? '4';
@@ -152,7 +174,29 @@ async function checkedSettings(opts: ListenOptions, env: NodeJS.ProcessEnv, debu
   const level = env.HSP_LOG_LEVEL?.trim().toLowerCase() || (debug ? 'debug' : 'info');
   if (!LOG_LEVELS.includes(level as LogLevel)) throw new UsageError(`HSP_LOG_LEVEL must be debug, info, warn or error, not "${env.HSP_LOG_LEVEL}".`);
 
-  return { kind, exec, dockerHost, healthPort, graceMs, concurrency: Number(concurrencyText), logLevel: level as LogLevel };
+  return { kind, exec, dockerHost, ...(kubernetes ? { kubernetes } : {}), healthPort, graceMs, concurrency: Number(concurrencyText), logLevel: level as LogLevel };
+}
+
+/**
+ * As kubectl: --kubeconfig, else KUBECONFIG (a list of files), else ~/.kube/config, else the
+ * pod's service account; the namespace from --namespace, else the context's, else `default`.
+ */
+function kubernetesSettings(opts: ListenOptions, env: NodeJS.ProcessEnv, duration: (text: string, flag: string) => number): NonNullable<Settings['kubernetes']> {
+  if (opts.namespace !== undefined && (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(opts.namespace) || opts.namespace.length > 63)) {
+    throw new UsageError(`--namespace must be a Kubernetes namespace name (at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit), not ${JSON.stringify(opts.namespace.slice(0, 80))}.`);
+  }
+  if (opts.kubeconfig !== undefined && opts.kubeconfig.trim() === '') throw new UsageError('--kubeconfig needs the path of a kubeconfig file.');
+  const rolloutTimeoutMs = duration(opts.rolloutTimeout ?? '2m', '--rollout-timeout');
+  if (rolloutTimeoutMs < 1000) throw new UsageError(`--rollout-timeout must be at least 1s, not "${opts.rolloutTimeout}".`);
+  const fromEnv = !opts.kubeconfig && !!env.KUBECONFIG;
+  const kubeconfig = opts.kubeconfig || env.KUBECONFIG || undefined;
+  const homeDir = env.HOME || env.USERPROFILE || undefined;
+  return {
+    ...(kubeconfig ? { kubeconfig, kubeconfigSource: fromEnv ? 'KUBECONFIG' : '--kubeconfig' } : {}),
+    ...(opts.namespace !== undefined ? { namespace: opts.namespace } : {}),
+    ...(homeDir ? { homeDir } : {}),
+    rolloutTimeoutMs,
+  };
 }
 
 function healthPortProblem(port: number, error: NodeJS.ErrnoException): string {

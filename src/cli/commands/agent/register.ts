@@ -16,7 +16,7 @@ import { generateAgentKeyPair, isSamePublicKey, readPrivateKey, writePrivateKey,
 import { configDir } from '../../../auth/paths.js';
 import type { Marketplace, Platform } from '../../../index.js';
 import type { CliContext } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { FailureError, UsageError } from '../../errors.js';
 
 export interface RegisterOptions {
   platform: string;
@@ -44,7 +44,7 @@ export async function registerAgent(ctx: CliContext, opts: Record<string, unknow
   const dir = configDir(ctx.io.env);
 
   const existing = await findOwnPlatform(client, userId, options.platform);
-  if (!existing && isUuid(options.platform)) throw new UsageError(`You have no platform with id ${options.platform}; pass a name to create one.`);
+  if (!existing && isUuid(options.platform)) throw new FailureError(`You have no platform with id ${options.platform}; pass a name to create one.`);
   const platformId = existing?.id ?? randomUUID();
   const platformName = existing?.name ?? options.platform;
 
@@ -55,7 +55,7 @@ export async function registerAgent(ctx: CliContext, opts: Record<string, unknow
   const registered = kept ?? (previous ? await readPrivateKey(previous.key_file).catch(() => undefined) : undefined);
 
   if (existing?.public_key?.trim() && !(registered && isSamePublicKey(existing.public_key, registered.publicKeyPem)) && !options.force) {
-    throw new UsageError(`Platform "${platformName}" already has another agent's key; pass --force to replace it (that agent then stops working).`);
+    throw new FailureError(`Platform "${platformName}" already has another agent's key; pass --force to replace it (that agent then stops working).`);
   }
 
   const key = kept ?? generateAgentKeyPair();
@@ -120,7 +120,7 @@ async function keptKey(keyFile: string, previous: AgentRegistration | undefined)
     (error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? false : Promise.reject(error)),
   );
   if (!present) return undefined;
-  if (previous?.key_file !== keyFile) throw new UsageError(`${keyFile} already exists and is not this platform's registered key; choose another --key-file, or remove it.`);
+  if (previous?.key_file !== keyFile) throw new FailureError(`${keyFile} already exists and is not this platform's registered key; choose another --key-file, or remove it.`);
   return readPrivateKey(keyFile);
 }
 

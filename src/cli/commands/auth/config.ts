@@ -7,7 +7,7 @@
 import { DIALECTS, loadConfig, normalizeUrl, PROFILE_NAME, PROFILE_NAME_RULE, SETTABLE_PROFILE_KEYS, updateConfig, type ConfigFile, type SettableProfileKey } from '../../../auth/config.js';
 import type { Profile } from '../../../auth/types.js';
 import type { CliContext } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { FailureError, UsageError } from '../../errors.js';
 import type { AuthDeps } from './deps.js';
 
 const KEYS = ['current_profile', ...SETTABLE_PROFILE_KEYS] as const;
@@ -26,14 +26,14 @@ export async function configSet(ctx: CliContext, deps: AuthDeps, key: string, va
   let described = '';
   await updateConfig(deps.dir, (config) => {
     if (checked === 'current_profile') {
-      if (!config.profile(value)) throw new UsageError(`There is no profile named "${value}"; profiles: ${names(config)}.`);
+      if (!config.profile(value)) throw new FailureError(`There is no profile named "${value}"; profiles: ${names(config)}.`);
       config.setCurrentProfile(value);
       described = `Current profile is now "${value}".`;
       return;
     }
     const name = profileName(ctx, config);
     const exists = !!config.profile(name);
-    if (!exists && checked !== 'url') throw new UsageError(`There is no profile named "${name}"; create it with hsp config set url URL --profile ${name}, or hsp login.`);
+    if (!exists && checked !== 'url') throw new FailureError(`There is no profile named "${name}"; create it with hsp config set url URL --profile ${name}, or hsp login.`);
     if (!exists && !PROFILE_NAME.test(name)) throw new UsageError(`"${name}" cannot be a profile name: ${PROFILE_NAME_RULE}.`);
     config.setProfile(name, { [checked]: valueOf(checked, value) });
     if (!config.currentProfile) config.setCurrentProfile(name);
@@ -47,7 +47,7 @@ export async function configList(ctx: CliContext, deps: AuthDeps): Promise<void>
   const named = ctx.options.profile ?? (ctx.io.env.HSP_PROFILE || undefined);
   const name = named ?? config.currentProfile;
   const profile = name === undefined ? undefined : config.profile(name);
-  if (named !== undefined && !profile) throw new UsageError(`There is no profile named "${name}"; profiles: ${names(config)}.`);
+  if (named !== undefined && !profile) throw new FailureError(`There is no profile named "${name}"; profiles: ${names(config)}.`);
   const settings: Record<string, string | null> = { current_profile: config.currentProfile ?? null, profile: profile?.name ?? null };
   for (const key of SETTABLE_PROFILE_KEYS) settings[key] = profile?.[key] ?? null;
   if (ctx.output.machine) return ctx.output.data(settings);
@@ -80,7 +80,7 @@ function profileName(ctx: CliContext, config: ConfigFile): string {
 function selectedProfile(ctx: CliContext, config: ConfigFile): Profile {
   const name = profileName(ctx, config);
   const profile = config.profile(name);
-  if (!profile) throw new UsageError(`There is no profile named "${name}"; profiles: ${names(config)}.`);
+  if (!profile) throw new FailureError(`There is no profile named "${name}"; profiles: ${names(config)}.`);
   return profile;
 }
 

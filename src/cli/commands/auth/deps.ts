@@ -8,7 +8,7 @@ import { ChainedCredentialStore } from '../../../auth/credentials.js';
 import type { KeychainOptions } from '../../../auth/keychain.js';
 import { configDir } from '../../../auth/paths.js';
 import type { CliContext } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { InterruptedError } from '../../errors.js';
 
 export interface Choice<T> {
   name: string;
@@ -69,12 +69,12 @@ function inquirerPrompts(ctx: CliContext): Prompts {
   };
 }
 
-/** Ctrl-C at a question is "Cancelled." (exit code 2), as gh, not inquirer's own sentence. */
+/** Ctrl-C at a question is "Cancelled." (exit code 130, as an interrupted command), not inquirer's own sentence. */
 async function cancellable<T>(ask: () => Promise<T>): Promise<T> {
   try {
     return await ask();
   } catch (error) {
-    if ((error as Error)?.name === 'ExitPromptError') throw new UsageError('Cancelled.', { cause: error });
+    if ((error as Error)?.name === 'ExitPromptError') throw new InterruptedError('Cancelled.', { cause: error });
     throw error;
   }
 }

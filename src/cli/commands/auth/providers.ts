@@ -5,7 +5,7 @@
  */
 import type { IdentityProvider, Marketplace } from '../../../index.js';
 import type { CliContext } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { FailureError, UsageError } from '../../errors.js';
 import type { AuthDeps } from './deps.js';
 
 export async function chooseProvider(ctx: CliContext, client: Marketplace, wanted: string | undefined, deps: AuthDeps): Promise<IdentityProvider> {
@@ -18,7 +18,7 @@ export async function chooseProvider(ctx: CliContext, client: Marketplace, wante
   if (wanted !== undefined) {
     const lower = wanted.toLowerCase();
     const found = providers.find((p) => p.id.toLowerCase() === lower) ?? providers.find((p) => p.name.toLowerCase() === lower);
-    if (!found) throw new UsageError(`${client.baseUrl} has no identity provider "${wanted}"; choose one of ${names}.`);
+    if (!found) throw new FailureError(`${client.baseUrl} has no identity provider "${wanted}"; choose one of ${names}.`);
     return found;
   }
   if (providers.length === 1) return providers[0]!;

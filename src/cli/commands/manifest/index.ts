@@ -1,5 +1,6 @@
 /** `hsp init` and `hsp manifest validate|convert`: declared here; the work is imported when it runs. */
 import { Command, Option } from 'commander';
+import { usesGlobalOptions } from '../../global-options.js';
 import { withExamples, type Runner } from '../../resource-command.js';
 import type { InitPrompts } from './init-prompts.js';
 
@@ -33,14 +34,21 @@ export function manifestCommands(run: Runner, overrides: ManifestOverrides = {})
     .description('Write a manifest in the other format (and say what that format cannot hold)')
     .argument('<file>', 'the manifest to read')
     .addOption(new Option('--to <format>', 'the format to write').choices(['hsp.yaml', 'marketplace.json']).makeOptionMandatory())
-    .option('-o, --output <file>', 'write here instead of stdout')
-    .option('--force', 'replace the output file if it exists');
+    .option('--output-file <file>', 'write the manifest to this file instead of stdout')
+    .option('--force', 'replace the output file if it exists')
+    .option('--version <version>', 'the build version of a marketplace.json, which carries none (as for hsp publish; default: the image tag)');
   convert.action(run(async (ctx, opts, [file]) => (await import('./convert.js')).convert(ctx, file!, opts)));
-  manifest.addCommand(withExamples(validate, ['hsp manifest validate hsp.yaml', 'hsp manifest validate marketplace.json --strict', 'hsp manifest validate hsp.yaml --json | jq .errors']));
-  manifest.addCommand(withExamples(convert, ['hsp manifest convert marketplace.json --to hsp.yaml -o hsp.yaml', 'hsp manifest convert hsp.yaml --to marketplace.json > marketplace.json']));
+  manifest.addCommand(withExamples(usesGlobalOptions(validate, ['json', 'output']), ['hsp manifest validate hsp.yaml', 'hsp manifest validate marketplace.json --strict', 'hsp manifest validate hsp.yaml --json | jq .errors']));
+  // It prints a manifest, not records: no output format (-o), and nothing to ask.
+  manifest.addCommand(
+    withExamples(usesGlobalOptions(convert, ['color']), [
+      'hsp manifest convert marketplace.json --to hsp.yaml --version 1.0.0 --output-file hsp.yaml',
+      'hsp manifest convert hsp.yaml --to marketplace.json > marketplace.json',
+    ]),
+  );
 
   return [
-    withExamples(init, ['hsp init', 'hsp init my-app --name "My App" --version 1.0.0 --image ghcr.io/acme/my-app:1.0.0', 'hsp init --name Library --version 1.0.0 --content ./content --no-interactive']),
-    withExamples(manifest, ['hsp manifest validate hsp.yaml', 'hsp manifest convert marketplace.json --to hsp.yaml -o hsp.yaml']),
+    withExamples(usesGlobalOptions(init, ['interactive', 'color']), ['hsp init', 'hsp init my-app --name "My App" --version 1.0.0 --image ghcr.io/acme/my-app:1.0.0', 'hsp init --name Library --version 1.0.0 --content ./content --no-interactive']),
+    withExamples(usesGlobalOptions(manifest, ['json', 'output', 'color']), ['hsp manifest validate hsp.yaml', 'hsp manifest convert marketplace.json --to hsp.yaml --output-file hsp.yaml']),
   ];
 }

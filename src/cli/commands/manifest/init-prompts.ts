@@ -4,7 +4,7 @@
  * forever on a closed stdin.
  */
 import type { CliContext } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { InterruptedError } from '../../errors.js';
 
 export interface Question {
   message: string;
@@ -25,8 +25,8 @@ export function inquirerInitPrompts(ctx: CliContext): InitPrompts {
       try {
         return await input({ message: question.message, default: question.default, validate: question.validate }, { input: ctx.io.stdin, output: ctx.io.stderr });
       } catch (error) {
-        // Ctrl-C is "Cancelled." (exit code 2), as elsewhere in hsp, not inquirer's own sentence.
-        if ((error as Error)?.name === 'ExitPromptError') throw new UsageError('Cancelled.', { cause: error });
+        // Ctrl-C is "Cancelled." (exit code 130), as elsewhere in hsp, not inquirer's own sentence.
+        if ((error as Error)?.name === 'ExitPromptError') throw new InterruptedError('Cancelled.', { cause: error });
         throw error;
       }
     },

@@ -15,7 +15,7 @@ import { parseManifest } from '../../../manifest/load.js';
 import type { Manifest } from '../../../manifest/model.js';
 import { writeHspYaml } from '../../../manifest/write-hsp-yaml.js';
 import type { CliContext } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { FailureError, UsageError } from '../../errors.js';
 import { refuseOverwrite } from '../../files.js';
 import { isFolder } from './folders.js';
 import { inquirerInitPrompts, type InitPrompts, type Question } from './init-prompts.js';
@@ -59,7 +59,7 @@ export async function init(ctx: CliContext, options: InitOptions, dir = '.', pro
   // Before any question: nobody should answer seven of them to hear the file exists.
   await refuseOverwrite(target, !!options.force);
   const values = ctx.interactive ? await ask(options, prompts ?? inquirerInitPrompts(ctx)) : fromFlags(options);
-  if (values.content !== undefined && !(await isFolder(values.content))) throw new UsageError(`--content ${values.content}: there is no such folder.`);
+  if (values.content !== undefined && !(await isFolder(values.content))) throw new FailureError(`--content ${values.content}: there is no such folder.`);
 
   const folder = resolve(dir);
   const manifest = newManifest(values, join(folder, 'hsp.yaml'));

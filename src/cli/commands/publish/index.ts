@@ -11,6 +11,7 @@ export function publishCommand(run: Runner, state: RunState): Command {
     .option('--prune', 'also delete what the product and build have that the manifest does not list')
     .option('--force', 'change or delete inside a build version that is already published')
     .option('--publish', 'also publish the product (make it public) once everything is in place')
+    .option('--no-resolve', "record the image tag alone: do not look up its digest in the image's registry")
     .option('--concurrency <n>', 'requests in flight at once', '4')
     .option('--strict', 'treat known defects of the manifest as errors')
     .option('--version <version>', 'the build version, for manifests that carry none (the specification format)')
@@ -19,7 +20,7 @@ export function publishCommand(run: Runner, state: RunState): Command {
       'after',
       '\nThe marketplace is --url or --profile (or HSP_URL, HSP_PROFILE, the default profile); without any, the manifest\'s marketplace_url.\n' +
         'Re-running is safe: what is already there is left alone, and an interrupted publish completes.\n' +
-        'Exit codes: 0 done, 1 a step failed or the plan has errors, 2 usage, 4 not signed in.',
+        'Exit codes: 0 done, 1 a step failed or the plan has errors, 2 usage, 4 not signed in, 130 interrupted (Ctrl+C).',
     );
   // The command's own exit code (1 when a step failed) is set after the runner's.
   publish.action(async (...args: unknown[]) => {

@@ -14,7 +14,7 @@ import type { PlannedAction } from '../../../manifest/plan.js';
 import { applyPublish, preparePublish, type PreparedPublish } from '../../../manifest/publish.js';
 import { renderPlan, type Painter } from '../../../manifest/render-plan.js';
 import type { CliContext } from '../../context.js';
-import { UsageError } from '../../errors.js';
+import { EXIT, FailureError, UsageError } from '../../errors.js';
 import { failureReport, stepLine } from './progress.js';
 
 export interface PublishFlags {
@@ -22,6 +22,8 @@ export interface PublishFlags {
   prune?: boolean;
   force?: boolean;
   publish?: boolean;
+  /** false with --no-resolve: the image's digest is not looked up. */
+  resolve?: boolean;
   concurrency?: string;
   strict?: boolean;
   version?: string;
@@ -31,14 +33,15 @@ export interface PublishFlags {
 const DEFAULT_FILES = ['hsp.yaml', 'marketplace.json'];
 const MAX_CONCURRENCY = 64;
 
-/** Runs the command and returns its exit code: 0, or 1 when the plan has errors or a step failed. */
+/** Runs the command and returns its exit code: 0, 1 when the plan has errors or a step failed, 130 when interrupted. */
 export async function publish(ctx: CliContext, file: string | undefined, opts: Record<string, unknown>): Promise<number> {
   const { io, output } = ctx;
   const flags = flagsOf(opts);
   const json = output.machine;
   const concurrency = concurrencyOf(flags.concurrency);
   const path = file ?? DEFAULT_FILES.find((name) => existsSync(name));
-  if (!path) throw new UsageError('No manifest here: give its file, or run this where hsp.yaml or marketplace.json is.');
+  // Exit code 1, as for a manifest file that does not exist: the folder, not the call, lacks it.
+  if (!path) throw new FailureError('No manifest here: give its file, or run this where hsp.yaml or marketplace.json is.');
 
   let loaded: LoadedManifest;
   try {
@@ -61,7 +64,13 @@ export async function publish(ctx: CliContext, file: string | undefined, opts: R
   output.progress(`Reading ${client.baseUrl} for "${manifest.product.name}" ${manifest.build.version}…`);
   let prepared: PreparedPublish;
   try {
-    prepared = await preparePublish(client, manifest, { concurrency, prune: !!flags.prune, force: !!flags.force, publish: !!flags.publish });
+    prepared = await preparePublish(client, manifest, {
+      concurrency,
+      prune: !!flags.prune,
+      force: !!flags.force,
+      publish: !!flags.publish,
+      ...(flags.resolve ? { registry: { env: ctx.io.env } } : {}),
+    });
   } finally {
     output.endProgress();
   }
@@ -91,13 +100,15 @@ export async function publish(ctx: CliContext, file: string | undefined, opts: R
     return 0;
   }
 
-  // Ctrl+C: start nothing new, let running steps finish, report; a second Ctrl+C ends at once.
+  // Ctrl+C (or SIGTERM, as CI sends on a cancelled job): say so at once, start nothing new, let
+  // the running steps finish, then sum up. The steps never started are counted, not listed one
+  // by one (--json keeps each). A second Ctrl+C ends at once.
   const interruption = new AbortController();
   const onInterrupt = () => {
+    if (!json) output.warn('Interrupted: letting the steps already running finish, starting no more (Ctrl+C again stops at once).');
     interruption.abort();
-    if (!json) output.warn('Interrupted: finishing the steps already running…');
   };
-  process.once('SIGINT', onInterrupt);
+  process.once('SIGINT', onInterrupt).once('SIGTERM', onInterrupt);
   const paintErr = painter(ctx, io.stderr);
   let finished = 0;
   let results: StepResult<PlannedAction>[];
@@ -108,20 +119,24 @@ export async function publish(ctx: CliContext, file: string | undefined, opts: R
       onStep: json
         ? undefined
         : (result) => {
+            if (result.interrupted) return;
             finished++;
             output.endProgress();
             io.stderr.write(`[${finished}/${toDo.length}] ${stepLine(result, plan.actions, paintErr)}\n`);
           },
     });
   } finally {
-    process.removeListener('SIGINT', onInterrupt);
+    process.removeListener('SIGINT', onInterrupt).removeListener('SIGTERM', onInterrupt);
   }
 
   const failed = results.filter((r) => r.outcome === 'failed');
   const skipped = results.filter((r) => r.outcome === 'skipped');
+  const notStarted = skipped.filter((r) => r.interrupted).length;
+  const interrupted = notStarted > 0;
+  const incomplete = interrupted ? EXIT.interrupted : 1;
   if (json) {
     await output.data(planDocument(plan, client.baseUrl, allWarnings, results));
-    return failed.length || skipped.length ? 1 : 0;
+    return failed.length || skipped.length ? incomplete : 0;
   }
   const done = (kind: PlannedAction['action']) => results.filter((r) => r.outcome === 'done' && r.step.action === kind).length;
   const unchanged = results.filter((r) => r.outcome === 'unchanged').length;
@@ -131,12 +146,20 @@ export async function publish(ctx: CliContext, file: string | undefined, opts: R
     io.stdout.write(`${paintOut('green', '✓')} ${published ? 'Published' : 'Done'}: ${counts}.\n`);
     return 0;
   }
-  io.stdout.write(`Incomplete: ${counts}; ${failed.length} failed, ${skipped.length} skipped.\n`);
+  if (interrupted) {
+    const blocked = skipped.length - notStarted;
+    const parts = [`${results.filter((r) => r.outcome === 'done').length} done`, failed.length ? `${failed.length} failed` : '', blocked ? `${blocked} skipped after a failure` : ''];
+    io.stdout.write(`Interrupted: ${[...parts.filter(Boolean), `${notStarted} not started`].join(', ')}.\n`);
+  } else {
+    io.stdout.write(`Incomplete: ${counts}; ${failed.length} failed, ${skipped.length} skipped.\n`);
+  }
   if (failed.length) {
     io.stderr.write(`${paintErr('red', `${failed.length} ${failed.length === 1 ? 'step' : 'steps'} failed:`)}\n${failureReport(results).join('\n')}\n`);
+    io.stderr.write('Run hsp publish again once the cause is fixed: what is done stays done, and the rest is completed.\n');
+  } else {
+    io.stderr.write(`Run the same command again to finish: what is done stays done${interrupted ? '' : ', and the rest is completed'}.\n`);
   }
-  io.stderr.write(`Run hsp publish again${failed.length ? ' once the cause is fixed' : ''}: what is done stays done, and the rest is completed.\n`);
-  return 1;
+  return incomplete;
 }
 
 /** Commander's values, typed: booleans for switches, strings for values. */
@@ -147,6 +170,7 @@ function flagsOf(opts: Record<string, unknown>): PublishFlags {
     prune: opts.prune === true,
     force: opts.force === true,
     publish: opts.publish === true,
+    resolve: opts.resolve !== false,
     concurrency: text('concurrency'),
     strict: opts.strict === true,
     version: text('version'),
