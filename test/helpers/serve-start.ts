@@ -57,10 +57,10 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Something listening on a port of 127.0.0.1 (so that the port is in use); `close` frees it. */
-export async function occupiedPort(): Promise<{ port: number; close(): Promise<void> }> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+/** Something listening on a port of 127.0.0.1 (`port`, or any free one), so that it is in use; `close` frees it. */
+export async function occupiedPort(port = 0): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer().listen(port, '127.0.0.1');
+  await new Promise((resolve, reject) => server.once('listening', resolve).once('error', reject));
   return { port: (server.address() as AddressInfo).port, close: () => closeServer(server) };
 }
 

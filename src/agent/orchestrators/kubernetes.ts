@@ -24,6 +24,7 @@
  * deployed, its objects stay (Kubernetes keeps trying), and the agent's retry checks again.
  */
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import { setTimeout as delay } from 'node:timers/promises';
 import { imageOf, isUuid } from '../deployment.js';
 import type { AgentLog, Deployment, DeploymentReport, Orchestrator, Workload } from '../orchestrator.js';
 import { KubernetesClient, type KubernetesClientOptions, type ObjectKind } from './kubernetes-client.js';
@@ -322,17 +323,7 @@ function describeMs(ms: number): string {
   return ms % 60_000 === 0 ? `${ms / 60_000} min` : ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
+/** A pause that ends early, rejecting, when the agent stops. */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason as Error);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  return delay(ms, undefined, { signal });
 }

@@ -26,6 +26,9 @@ export interface PostgresOptions {
  */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
+/** How long closing at once waits for the pool's bookkeeping, its connections already dropped. */
+const CLOSE_NOW_MS = 1_000;
+
 /** No connection to PostgreSQL within the time limit: the server did not answer at all. */
 export class ConnectTimeoutError extends Error {
   override name = 'ConnectTimeoutError';
@@ -60,7 +63,13 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       client.on('error', () => {});
       (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     }
-    await pool.end().catch(() => {});
+    // The pool ends once every client is back. One still out with code that was stopped
+    // mid-way never comes back: with every socket closed, nothing would then keep the process
+    // running, and it would end in silence, its start neither finished nor reported.
+    let timer: NodeJS.Timeout | undefined;
+    const given = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_NOW_MS)));
+    await Promise.race([pool.end().catch(() => {}), given]);
+    clearTimeout(timer);
   };
 
   // Fail now, with the server's own message, rather than on the first request.
@@ -126,7 +135,14 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         if (message.channel === channel) onPayload(message.payload ?? '');
       };
       client.on('notification', handler);
-      await client.query(`LISTEN ${quoteIdent(channel)}`);
+      try {
+        await client.query(`LISTEN ${quoteIdent(channel)}`);
+      } catch (error) {
+        // Back to the pool as broken (it drops it): a client kept out would hold up its end forever.
+        client.off('notification', handler);
+        client.release(error as Error);
+        throw error;
+      }
       return async () => {
         client.off('notification', handler);
         await client.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => {});

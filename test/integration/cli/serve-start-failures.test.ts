@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawnHsp, type HspProcess } from '../../helpers/hsp-process.js';
 import { scratchDatabase } from '../../helpers/marketplace.js';
-import { expectOneSentence, msUntilExit, occupiedPort, silentDatabase } from '../../helpers/serve-start.js';
+import { expectOneSentence, freePort, msUntilExit, occupiedPort, silentDatabase, TRACE_START, waitForStep } from '../../helpers/serve-start.js';
 import { onceOnPGlite, onPGlite, onPostgres } from '../../helpers/skips.js';
 
 const started: HspProcess[] = [];
@@ -107,7 +107,34 @@ onceOnPGlite.describe('a PostgreSQL server that never answers', () => {
   }, 30_000);
 });
 
+/**
+ * The port is free when the start checks it, and taken by the time it listens: the failure
+ * comes after the database is open, the event stream listens on it and (on a first start) the
+ * token is written. Taken as soon as the server names its first step, which is after the check.
+ */
+async function portTakenWhileStarting(args: string[]) {
+  const port = await freePort();
+  const server = spawnHsp(['serve', ...args, '--port', String(port)], { env: TRACE_START });
+  started.push(server);
+  await waitForStep(server, /start: opening the data folder/);
+  const blocker = await occupiedPort(port);
+  try {
+    const { run, ms } = await msUntilExit(server);
+    expect(run.code, run.stderr).toBe(1);
+    expect(expectOneSentence(run)).toBe(`Port ${port} on 127.0.0.1 is already in use; choose another with --port.`);
+    return { run, ms };
+  } finally {
+    await blocker.close();
+  }
+}
+
 onPGlite.describe('a port in use, on PGlite', () => {
+  it('taken while a new data folder is set up: exit 1 naming the port, and the folder (database, token) gone again', async () => {
+    const dataDir = join(tmp, 'late-failure');
+    await portTakenWhileStarting(['--data-dir', dataDir]);
+    expect(existsSync(dataDir)).toBe(false);
+  }, 60_000);
+
   it('--memory: exit 1 naming the port, its temporary folders gone', async () => {
     const blocker = await occupiedPort();
     try {
@@ -143,6 +170,10 @@ onPostgres.describe('a port in use, on PostgreSQL', () => {
   afterAll(async () => {
     await dropDatabase?.();
   });
+
+  it('taken while it starts (after the database is open): exit 1 naming the port, and the process ends by itself', async () => {
+    await portTakenWhileStarting(['--database-url', databaseUrl]);
+  }, 60_000);
 
   it('exit 1 naming the port, the process ends by itself (no connection keeps it alive)', async () => {
     const blocker = await occupiedPort();
