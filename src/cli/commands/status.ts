@@ -76,18 +76,24 @@ async function waitForAnswer(ctx: CliContext, client: Marketplace, limit: WaitLi
   const onInterrupt = () => interruption.abort();
   process.once('SIGINT', onInterrupt);
   const signal = interruption.signal;
+  let lastReason: string | undefined;
   try {
     for (;;) {
-      const remaining = deadline - performance.now();
+      const attemptMs = Math.max(1, Math.round(Math.min(deadline - performance.now(), ATTEMPT_LIMIT_MS)));
       try {
-        await client.request({ method: 'GET', path: '/status', maxRetries: 0, timeoutMs: Math.max(1, Math.round(Math.min(remaining, ATTEMPT_LIMIT_MS))), signal });
+        await client.request({ method: 'GET', path: '/status', maxRetries: 0, timeoutMs: attemptMs, signal });
         return;
       } catch (error) {
         if (signal.aborted) throw interrupted(client);
         if (!worthWaitingFor(error)) throw error;
+        // An attempt that --timeout cut short says nothing of the server (on a busy machine even
+        // a refused connection can take that long): the attempt before it does.
+        const cutShort = attemptMs < ATTEMPT_LIMIT_MS && (error as Error).name === 'TimeoutError';
+        const reason = cutShort ? (lastReason ?? 'no answer yet') : reasonOf(error);
         if (deadline - performance.now() <= RETRY_EVERY_MS) {
-          throw new Error(`${client.baseUrl} did not answer within ${limit.text} (--timeout): ${reasonOf(error)}.`, { cause: error });
+          throw new Error(`${client.baseUrl} did not answer within ${limit.text} (--timeout): ${reason}.`, { cause: error });
         }
+        lastReason = reason;
         ctx.output.progress(`Waiting for ${client.baseUrl} to answer (up to ${limit.text})…`);
         await sleep(RETRY_EVERY_MS, undefined, { signal }).catch(() => {
           throw interrupted(client);
@@ -118,7 +124,7 @@ function worthWaitingFor(error: unknown): boolean {
 /** The last attempt's failure, without the URL that the sentence names already. */
 function reasonOf(error: unknown): string {
   const { name, status, message } = error as { name?: string; status?: number; message?: string };
-  if (name === 'TimeoutError') return 'it accepted the connection but sent no answer';
+  if (name === 'TimeoutError') return `an attempt got no answer within ${ATTEMPT_LIMIT_MS / 1000} s`;
   if (typeof status === 'number') return `it answered HTTP ${status}`;
   // "Could not reach http://127.0.0.1:3000: connection refused." → "connection refused"
   return (message ?? String(error)).replace(/^Could not reach \S+: /, '').replace(/\.$/, '');
