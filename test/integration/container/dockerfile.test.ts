@@ -13,11 +13,11 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { scratchDatabase } from '../../helpers/marketplace.js';
+import { freePort } from '../../helpers/serve-start.js';
 import { importNodeBaseImage, nodeBaseImageMissing } from '../../helpers/node-base-image.js';
 import { onlyIf, onPostgres } from '../../helpers/skips.js';
 
@@ -45,16 +45,6 @@ async function engineMissing(): Promise<string | undefined> {
   }
 }
 const missing = await engineMissing();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
-}
 
 /** One JSON request to the container's marketplace; undefined while it does not answer. */
 function api(port: number, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> } | undefined> {
