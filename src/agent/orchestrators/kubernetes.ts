@@ -74,6 +74,8 @@ export class KubernetesOrchestrator implements Orchestrator {
 
   /** Ends `watch`. */
   private readonly closing = new AbortController();
+  /** Instances deployed since `watch` last began to look (see `resync`). */
+  private deployedSinceLook = new Set<string>();
 
   /**
    * Reads the configuration and makes a first call (the platform's Deployments and Services),
@@ -115,18 +117,22 @@ export class KubernetesOrchestrator implements Orchestrator {
   }
 
   private async resync(onChange: (reason: string) => void, signal: AbortSignal): Promise<void> {
+    // Undefined until the first look: what ran before the agent started is the start's reconcile's.
     let before: Map<string, Workload> | undefined;
     while (!signal.aborted) {
       try {
         await sleep(this.resyncMs, signal);
+        // A deploy that ended after the last look began is healthy now, whatever that look saw
+        // of it half-applied: drift right after it must not pass for the same old degradation.
+        const deployed = this.deployedSinceLook;
+        this.deployedSinceLook = new Set();
         const now = new Map((await this.list(signal)).map((workload) => [workload.instanceId, workload]));
-        if (before) {
-          const degraded = [...now.values()].filter((w) => w.degraded && !before!.get(w.instanceId)?.degraded).map((w) => w.instanceId);
-          const vanished = [...before.keys()].filter((id) => !now.has(id));
-          if (degraded.length > 0 || vanished.length > 0) {
-            this.log('kubernetes.changed', { degraded, vanished });
-            onChange(`kubernetes objects changed (${degraded.length} degraded, ${vanished.length} gone)`);
-          }
+        const newlyDegraded = (id: string) => deployed.has(id) || (before !== undefined && !before.get(id)?.degraded);
+        const degraded = [...now.values()].filter((w) => w.degraded && newlyDegraded(w.instanceId)).map((w) => w.instanceId);
+        const vanished = [...new Set([...(before?.keys() ?? []), ...deployed])].filter((id) => !now.has(id));
+        if (degraded.length > 0 || vanished.length > 0) {
+          this.log('kubernetes.changed', { degraded, vanished });
+          onChange(`kubernetes objects changed (${degraded.length} degraded, ${vanished.length} gone)`);
         }
         before = now;
       } catch (error) {
@@ -186,6 +192,7 @@ export class KubernetesOrchestrator implements Orchestrator {
     const stale = [...existing.values()].filter((object) => !wanted.has(keyOf(object)));
     await this.discard(stale, instanceId, 'kubernetes.retire_failed');
 
+    this.deployedSinceLook.add(instanceId);
     this.log('kubernetes.deployed', {
       instance_id: instanceId,
       namespace: this.client.namespace,
@@ -209,6 +216,7 @@ export class KubernetesOrchestrator implements Orchestrator {
     const results = await Promise.allSettled(objects.map((object) => this.client.delete(object.kind as ObjectKind, object.metadata!.name!, signal)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    this.deployedSinceLook.delete(instanceId.toLowerCase());
     if (objects.length > 0) this.log('kubernetes.removed', { instance_id: instanceId.toLowerCase(), namespace: this.client.namespace, objects: objects.map(keyOf).sort() });
   }
 

@@ -304,6 +304,32 @@ describe('kubernetes orchestrator', { timeout: 60_000 }, () => {
     }
   });
 
+  it('sees drift right after its own deploy, though the look before saw the instance half-applied', async () => {
+    const one = deploymentOf({ tasks: [{ name: 'web', ports: [80] }] });
+    const kube = await orchestrator(one.platformId, { resyncMs: 300 });
+    await kube.deploy(one);
+    const service = stub.list('services', NS)[0]!.metadata.name;
+    stub.remove('services', NS, service);
+    const changes: string[] = [];
+    const watching = new AbortController();
+    const looks = () => stub.calls.filter((c) => c.verb === 'list' && c.path.endsWith('/services') && c.query.labelSelector === `${KUBE_LABELS.platform}=${one.platformId}`).length;
+    const before = looks();
+    kube.watch((reason) => changes.push(reason), watching.signal);
+    try {
+      // A look sees the instance degraded (as in the middle of applying it); the agent deploys
+      // it whole, and someone removes the Service again before the next look.
+      await until(() => changes.length === 1);
+      expect(looks()).toBe(before + 1);
+      await kube.deploy(one);
+      stub.remove('services', NS, service);
+      await until(() => changes.length === 2);
+      expect(changes[1]).toBe('kubernetes objects changed (1 degraded, 0 gone)');
+      expect(looks()).toBe(before + 2);
+    } finally {
+      watching.abort();
+    }
+  });
+
   it('retires the objects of tasks the instance no longer has, after the rest is rolled out', async () => {
     const deployment = deploymentOf({ tasks: [{ name: 'web', ports: [80] }, { name: 'worker', ports: [9000] }] });
     const kube = await orchestrator(deployment.platformId);
