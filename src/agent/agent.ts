@@ -10,17 +10,28 @@
  * next one for its instance runs (hook-locks.ts).
  * Every deploy is reported back on the instance, and the event that report causes converges to
  * nothing: the fingerprint of what runs is unchanged.
+ *
+ * Around what an instance names, the agent adds what the specification says a platform gives:
+ * the platform's environment and the claim data (claim-data.ts), the variables autowiring takes
+ * from the instance's providers (wiring.ts), and a licence check before each deploy
+ * (licence-check.ts). Dependents follow their providers: whenever the agent deploys, reports or
+ * removes an instance, the instances that depend on something converge again.
  */
 import { performance } from 'node:perf_hooks';
 import type { Instance, Marketplace, Platform, PlatformEvent, PlatformEventStream } from '../index.js';
 import type { PlatformEventsOptions } from '../events/index.js';
-import { BuildCatalog } from './build-catalog.js';
+import { BuildCatalog, type BuildParts } from './build-catalog.js';
+import { claimDataOf } from './claim-data.js';
+import { Coalescer } from './coalescer.js';
 import { DeploymentRefused, isUuid, toDeployment } from './deployment.js';
 import type { HealthProbe, Readiness } from './health.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { LicenceCheck } from './licence-check.js';
 import type { AgentLog, Deployment, Orchestrator } from './orchestrator.js';
+import { checkedPlatformEnvironment } from './platform-environment.js';
 import { decide, listInstances, planReconcile, type Known } from './reconcile.js';
 import { inputOf, reportDeployed, reportFailed, retrieveOrNull, trustedReportOf, type InstancePlace } from './report.js';
+import { WiringContext } from './wiring-context.js';
 
 export interface AgentOptions {
   client: Marketplace;
@@ -38,6 +49,8 @@ export interface AgentOptions {
   reconcileDebounceMs?: number;
   /** Backoff for retrying a failed reconcile or deploy: first delay and cap (default 1 s, 5 min). */
   retry?: { initialMs?: number; maxMs?: number };
+  /** Variables the platform gives every deployed task (e.g. OPENTELEMETRY_COLLECTOR_URL). */
+  environment?: Record<string, string>;
 }
 
 /** A reason to converge one instance; several coalesce into one run. */
@@ -56,6 +69,16 @@ export const MAX_EVENT_BYTES = 1024 * 1024;
 /** After the grace period, how long aborted actions get to wind down before the agent stops anyway. */
 const ABORT_WAIT_MS = 5_000;
 
+/**
+ * Why an instance is not deployed, which says what happens next:
+ * - `invalid`: its records are wrong; only an edit helps (its update event brings it);
+ * - `waiting`: a required provider is missing (or the providers form a cycle): what runs for it
+ *   is stopped, and it is tried again with backoff and whenever a provider changes;
+ * - `unlicensed`: the owner may not use the product; tried again with backoff, since redeeming a
+ *   voucher sends the agent no event.
+ */
+type Refusal = 'invalid' | 'waiting' | 'unlicensed';
+
 export class Agent implements HealthProbe {
   private readonly client: Marketplace;
   private readonly platformId: string;
@@ -65,6 +88,9 @@ export class Agent implements HealthProbe {
   private readonly queue: KeyedQueue;
   private readonly catalog: BuildCatalog;
   private readonly options: AgentOptions;
+  private readonly environment: Record<string, string>;
+  private readonly wiring: WiringContext;
+  private readonly licences: LicenceCheck;
 
   private stream: PlatformEventStream | undefined;
   private loop: Promise<void> | undefined;
@@ -77,6 +103,14 @@ export class Agent implements HealthProbe {
   private changes = 0;
   private readonly hints = new Map<string, Hint>();
   private readonly retries = new Map<string, { attempt: number; timer?: NodeJS.Timeout }>();
+  /** Instances whose builds depend on an interface: they follow every change to the others. */
+  private readonly dependents = new Set<string>();
+  /** When (performance.now()) this process last changed what an instance runs or its record says. */
+  private providersChangedAt = -Infinity;
+  /** Converges the dependents once after a burst of such changes. */
+  private readonly followers: Coalescer;
+  /** When the last reconcile pass began: build parts read since are fresh enough for wiring. */
+  private reconcileStartedAt = -Infinity;
 
   private subscribed = false;
   /** Subscriptions so far, and the one the last finished reconcile started after. */
@@ -104,6 +138,10 @@ export class Agent implements HealthProbe {
     this.orchestrator = options.orchestrator;
     this.log = options.log;
     this.catalog = new BuildCatalog(options.client);
+    this.environment = checkedPlatformEnvironment(options.environment);
+    this.wiring = new WiringContext(this.place, this.catalog, this.environment);
+    this.licences = new LicenceCheck(options.client, options.platform.user_id, options.log);
+    this.followers = new Coalescer(options.reconcileDebounceMs ?? 250, () => this.followProviders());
     this.queue = new KeyedQueue(options.concurrency ?? 4, (instanceId, error) => this.failed(instanceId, error));
   }
 
@@ -156,6 +194,7 @@ export class Agent implements HealthProbe {
     clearTimeout(this.debounceTimer);
     this.endDebounce?.();
     this.debounceTimer = this.debounced = this.endDebounce = undefined;
+    this.followers.cancel();
     clearTimeout(this.reconcileTimer);
     for (const retry of this.retries.values()) clearTimeout(retry.timer);
     this.retries.clear();
@@ -194,9 +233,10 @@ export class Agent implements HealthProbe {
   async settled(): Promise<void> {
     for (;;) {
       await this.debounced;
+      await this.followers.pending;
       await this.reconciling;
       await this.queue.idle();
-      if (!this.debounced && !this.reconciling && this.queue.running === 0 && this.queue.waiting === 0) return;
+      if (!this.debounced && !this.followers.pending && !this.reconciling && this.queue.running === 0 && this.queue.waiting === 0) return;
     }
   }
 
@@ -290,6 +330,7 @@ export class Agent implements HealthProbe {
 
   private async reconcile(reason: string): Promise<void> {
     const started = performance.now();
+    this.reconcileStartedAt = started;
     const changesBefore = this.changes;
     this.log('reconcile.started', { reason });
     const signal = this.listing.signal;
@@ -344,17 +385,16 @@ export class Agent implements HealthProbe {
       return;
     }
 
+    const parts = await this.catalog.parts(instance.build_id, { since: hint.since, signal });
+    if (parts.dependencies.length > 0) this.dependents.add(instanceId);
+    else this.dependents.delete(instanceId);
+
     let deployment: Deployment;
     try {
-      const parts = await this.catalog.parts(instance.build_id, { since: hint.since, signal });
-      deployment = toDeployment({ platformId: this.platformId, instance, ...parts });
+      deployment = await this.deploymentOf(instance, parts, hint, signal);
     } catch (error) {
-      if (!(error instanceof DeploymentRefused)) throw error;
-      // Bad data does not get better by retrying; the instance's next update event brings the fix.
-      this.succeeded(instanceId);
-      this.log('deploy.refused', { instance: instanceId, build: short(instance.build_id), reason: error.message });
-      if (await reportFailed(this.place, instance, { orchestrator: this.orchestrator.name, error: error.message }, signal)) this.log('report.cleared', { instance: instanceId });
-      return;
+      if (!(error instanceof Refused)) throw error;
+      return this.refuse(instance, error.message, error.kind, signal);
     }
 
     const decision = decide(instance, deployment.fingerprint, known, this.listable);
@@ -367,12 +407,91 @@ export class Agent implements HealthProbe {
       case 'report': {
         const outcome = await reportDeployed(this.place, instanceId, input, decision.report, signal);
         this.log('report.done', { instance: instanceId, fingerprint: deployment.fingerprint, outcome });
+        if (outcome === 'written') this.providerChanged();
         this.succeeded(instanceId);
         return;
       }
-      case 'deploy':
+      case 'deploy': {
+        // Only before a deploy: an instance running unchanged spends no use of a counted licence.
+        const licence = await this.licences.check(instanceId, parts.productId, signal);
+        if (!licence.authorized) return this.refuse(instance, licence.reason, 'unlicensed', signal);
         return this.deploy(deployment, input, decision.reason, signal);
+      }
     }
+  }
+
+  /**
+   * The instance's deployment: its build's tasks, with the platform's environment, the wired
+   * variables and the claim data laid over their defaults. Throws Refused when it cannot be
+   * deployed now.
+   */
+  private async deploymentOf(instance: Instance, parts: BuildParts, hint: Hint, signal: AbortSignal): Promise<Deployment> {
+    let wiredEnvironment: Record<string, string> | undefined;
+    if (parts.dependencies.length > 0) {
+      const wiring = await this.wiring.wire(instance, parts, {
+        // A listing from before this process's last change to a provider would miss that change.
+        listedSince: Math.max(hint.since, this.providersChangedAt),
+        partsSince: Math.min(hint.since, this.reconcileStartedAt),
+        signal,
+      });
+      if (!wiring.wired) throw new Refused(wiring.reason, wiring.waiting ? 'waiting' : 'invalid');
+      wiredEnvironment = wiring.environment;
+      if (Object.keys(wiring.providers).length > 0) this.log('wiring.done', { level: 'debug', instance: instance.id, providers: wiring.providers, variables: Object.keys(wiring.environment).sort() });
+    }
+    const claimData = claimDataOf({ marketplaceUrl: this.client.baseUrl, platform: this.options.platform, instance, productId: parts.productId });
+    try {
+      return toDeployment({ platformId: this.platformId, instance, ...parts, platformEnvironment: this.environment, wiredEnvironment, claimData });
+    } catch (error) {
+      if (error instanceof DeploymentRefused) throw new Refused(error.message, 'invalid');
+      throw error;
+    }
+  }
+
+  /**
+   * Does not deploy the instance, and says why on its record (`reportFailed`). Bad records do
+   * not get better by retrying; the instance's next update event brings the fix. A missing
+   * provider or licence may appear with no event about this instance: tried again with backoff.
+   */
+  private async refuse(instance: Instance, reason: string, kind: Refusal, signal: AbortSignal): Promise<void> {
+    const instanceId = instance.id;
+    const input = inputOf(instance);
+    this.log(kind === 'invalid' ? 'deploy.refused' : kind === 'waiting' ? 'deploy.blocked' : 'deploy.unlicensed', { instance: instanceId, build: short(instance.build_id), reason });
+    if (kind === 'invalid') this.succeeded(instanceId);
+    else {
+      // Its own failure report coming back is then no reason to try again at once.
+      this.known.set(instanceId, { ...this.known.get(instanceId), failedInput: input });
+      this.retryLater(instanceId);
+    }
+    // Wired to a provider that is gone, it would only fail: stop it.
+    if (kind === 'waiting' && (this.known.get(instanceId)?.fingerprint !== undefined || trustedReportOf(instance))) await this.stopBlocked(instanceId, input, signal);
+    if (await reportFailed(this.place, instance, { orchestrator: this.orchestrator.name, error: reason }, signal)) {
+      this.log('report.cleared', { instance: instanceId });
+      this.providerChanged();
+    }
+  }
+
+  private async stopBlocked(instanceId: string, input: string, signal: AbortSignal): Promise<void> {
+    this.log('remove.started', { instance: instanceId, reason: 'blocked' });
+    await this.orchestrator.remove(instanceId, signal);
+    this.known.set(instanceId, { failedInput: input });
+    this.changedAt.set(instanceId, ++this.changes);
+    this.log('remove.done', { instance: instanceId });
+  }
+
+  /**
+   * What an instance runs, or what its record says, changed: the dependents converge again,
+   * once for a burst of changes (their fingerprints say whether anything changes for them).
+   */
+  private providerChanged(): void {
+    if (this.stopping) return;
+    this.providersChangedAt = performance.now();
+    if (this.dependents.size > 0) this.followers.trigger();
+  }
+
+  private followProviders(): void {
+    if (this.stopping) return;
+    const since = performance.now();
+    for (const dependent of this.dependents) void this.schedule(dependent, { since, echo: false });
   }
 
   private async deploy(deployment: Deployment, input: string, reason: string, signal: AbortSignal): Promise<void> {
@@ -400,11 +519,13 @@ export class Agent implements HealthProbe {
       this.log('deploy.failed', { instance: instance.id, reason });
       if (await reportFailed(this.place, instance, { orchestrator: this.orchestrator.name, error: reason }, signal).catch(() => false)) this.log('report.cleared', { instance: instance.id });
       this.retryLater(instance.id);
+      this.providerChanged();
       return;
     }
     this.known.set(instance.id, { fingerprint, input, report });
     this.changedAt.set(instance.id, ++this.changes);
     const outcome = await reportDeployed(this.place, instance.id, input, report, signal);
+    this.providerChanged();
     this.log('deploy.done', {
       instance: instance.id,
       fingerprint,
@@ -433,9 +554,11 @@ export class Agent implements HealthProbe {
       return;
     }
     this.known.delete(instanceId);
+    this.dependents.delete(instanceId);
     this.changedAt.set(instanceId, ++this.changes);
     this.log('remove.done', { instance: instanceId });
     this.succeeded(instanceId);
+    this.providerChanged();
   }
 
   /** A converge that threw (the marketplace unreachable, a report refused): log, try again later. */
@@ -462,6 +585,16 @@ export class Agent implements HealthProbe {
     if (!retry) return;
     clearTimeout(retry.timer);
     this.retries.delete(instanceId);
+  }
+}
+
+/** The instance cannot be deployed now, and why (one sentence). */
+class Refused extends Error {
+  constructor(
+    message: string,
+    readonly kind: Refusal,
+  ) {
+    super(message);
   }
 }
 

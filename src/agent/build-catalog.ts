@@ -1,6 +1,7 @@
 /**
  * What the agent needs to know about a build to run it: the build itself, its configurations
- * and the tasks of the default one, read over REST.
+ * and the tasks of the default one, and what autowiring reads (the interfaces it depends on, and
+ * those it exposes with their parameters), read over REST.
  *
  * An instance names only its build, but builds live below their product
  * (`/products/:product_id/builds/:id`) and our server checks that parent. The product comes
@@ -15,14 +16,25 @@
  * events about them, reads the build once.
  */
 import { performance } from 'node:perf_hooks';
-import { NotFoundError, type Build, type Configuration, type Marketplace, type Task } from '../index.js';
+import { NotFoundError, type Build, type Configuration, type Dependency, type Exposure, type Marketplace, type Parameter, type Task } from '../index.js';
 import { defaultConfigurationOf } from './deployment.js';
 
 export interface BuildParts {
+  /** The product the build belongs to. */
+  productId: string;
   build: Build;
   configurations: Configuration[];
   /** The tasks of the default configuration (the only one deployed), by its id. */
   tasksByConfiguration: Record<string, Task[]>;
+  /** Interfaces the build needs from the platform's other instances. */
+  dependencies: Dependency[];
+  /** Interfaces the build offers them, each with its parameters. */
+  exposures: ExposureParts[];
+}
+
+export interface ExposureParts {
+  exposure: Exposure;
+  parameters: Parameter[];
 }
 
 /** No product this account can read has the build. */
@@ -86,7 +98,15 @@ export class BuildCatalog {
       for await (const task of this.client.tasks.list(productId, buildId, chosen.id, { signal })) tasks.push(task);
       tasksByConfiguration[chosen.id] = tasks;
     }
-    return { build, configurations, tasksByConfiguration };
+    // The reference server ignores the parents in these URLs and lists every build's records:
+    // each is kept only when it names this build (or exposure).
+    const dependencies = await listOrNone(this.client.dependencies.list(productId, buildId, { perPage: PER_PAGE }, { signal }), (d) => sameId(d.build_id, buildId));
+    const exposures: ExposureParts[] = [];
+    for (const exposure of await listOrNone(this.client.exposures.list(productId, buildId, { perPage: PER_PAGE }, { signal }), (e) => sameId(e.build_id, buildId))) {
+      const parameters = await listOrNone(this.client.parameters.list(productId, buildId, exposure.id, { perPage: PER_PAGE }, { signal }), (p) => sameId(p.exposure_id, exposure.id));
+      exposures.push({ exposure, parameters });
+    }
+    return { productId, build, configurations, tasksByConfiguration, dependencies, exposures };
   }
 
   private async findProduct(buildId: string, signal: AbortSignal | undefined): Promise<string> {
@@ -106,4 +126,23 @@ export class BuildCatalog {
       for await (const build of this.client.builds.list(product.id, { perPage: PER_PAGE }, { signal })) this.productOf.set(build.id, product.id);
     }
   }
+}
+
+/**
+ * Every record of a listing that `keep` accepts; none when the marketplace has no such route
+ * (a server that predates dependencies and exposures has nothing to wire).
+ */
+async function listOrNone<T>(listing: AsyncIterable<T>, keep: (item: T) => boolean): Promise<T[]> {
+  const items: T[] = [];
+  try {
+    for await (const item of listing) if (item !== null && typeof item === 'object' && keep(item)) items.push(item);
+  } catch (error) {
+    if (error instanceof NotFoundError) return [];
+    throw error;
+  }
+  return items;
+}
+
+function sameId(a: unknown, b: string): boolean {
+  return typeof a === 'string' && a.toLowerCase() === b.toLowerCase();
 }

@@ -27,6 +27,21 @@ export interface DeploymentInput {
    */
   tasks?: readonly Task[];
   tasksByConfiguration?: Readonly<Record<string, readonly Task[]>> | ReadonlyMap<string, readonly Task[]>;
+  /** What the platform gives every task (`AgentOptions.environment`), over the tasks' defaults. */
+  platformEnvironment?: Readonly<Record<string, string>>;
+  /** What autowiring took from the instance's providers (wiring.ts), over the platform's. */
+  wiredEnvironment?: Readonly<Record<string, string>>;
+  /** The claim data (`HSP_*`, claim-data.ts): the agent's, over everything. */
+  claimData?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A Deployment as `toDeployment` makes it: it also carries the variables laid over every
+ * task's defaults, so the orchestrators' `taskPlansOf` gives exactly what was fingerprinted.
+ */
+export interface PlannedDeployment extends Deployment {
+  /** Platform environment < wired variables < the instance's input < claim data, merged. */
+  overrides: Record<string, string>;
 }
 
 /** One task as it is run: every value checked and normalised. */
@@ -88,7 +103,7 @@ export function defaultConfigurationOf(configurations: readonly Configuration[])
 }
 
 /** Checks the records and builds the Deployment; throws DeploymentRefused otherwise. */
-export function toDeployment(input: DeploymentInput): Deployment {
+export function toDeployment(input: DeploymentInput): PlannedDeployment {
   const instanceId = isUuid(input?.instance?.id) ? input.instance.id.toLowerCase() : undefined;
   if (!instanceId) throw new DeploymentRefused(quoted(input?.instance?.id), `The instance id ${quoted(input?.instance?.id)} is not a UUID.`);
   const refuse = (what: string) => new DeploymentRefused(instanceId, `Instance ${instanceId}: ${what}.`);
@@ -104,7 +119,7 @@ export function toDeployment(input: DeploymentInput): Deployment {
 
 type Refuse = (what: string) => DeploymentRefused;
 
-function checkedDeployment(input: DeploymentInput, instanceId: string, refuse: Refuse): Deployment {
+function checkedDeployment(input: DeploymentInput, instanceId: string, refuse: Refuse): PlannedDeployment {
   const { instance, build, platformId } = input;
   if (!isUuid(platformId)) throw refuse(`the platform id ${quoted(platformId)} is not a UUID`);
   if (String(instance.platform_id).toLowerCase() !== platformId.toLowerCase()) {
@@ -124,18 +139,22 @@ function checkedDeployment(input: DeploymentInput, instanceId: string, refuse: R
   }
 
   const operatorInput = inputEnvironment(instance, refuse);
+  const overrides = {
+    ...layer(input.platformEnvironment, "the platform's environment", refuse),
+    ...layer(input.wiredEnvironment, 'the wired environment', refuse),
+    ...operatorInput,
+    ...layer(input.claimData, 'the claim data', refuse),
+  };
 
   if (!Array.isArray(input.configurations)) throw refuse('the configurations of its build were not given');
-  const configuration = defaultConfigurationOf(input.configurations);
-  if (!configuration) throw refuse(`build ${build.id} has no configuration to deploy`);
-  const tasks = tasksOf(input, configuration).sort(byCreation);
+  const { configuration, tasks } = configurationToRun(input, build, refuse);
   if (tasks.length === 0) throw refuse(`configuration ${quoted(configuration.name)} of build ${build.id} has no tasks`);
   if (tasks.length > LIMITS.tasks) throw refuse(`configuration ${quoted(configuration.name)} has ${tasks.length} tasks; at most ${LIMITS.tasks} are allowed`);
 
-  const plans = tasks.map((task, index) => planTask(task, index, operatorInput, refuse));
+  const plans = tasks.map((task, index) => planTask(task, index, overrides, refuse));
   const replicas = plans.reduce((sum, plan) => sum + plan.replicas, 0);
   if (replicas > LIMITS.replicas) throw refuse(`its tasks ask for ${replicas} replicas in all; at most ${LIMITS.replicas} are allowed`);
-  const environment = mergedEnvironment(plans, operatorInput);
+  const environment = mergedEnvironment(plans, overrides);
   checkEnvironmentSize(environment, 'the merged environment', refuse);
   for (const plan of plans) checkEnvironmentSize(plan.environment, `the environment of task ${quoted(plan.name)}`, refuse);
 
@@ -146,8 +165,55 @@ function checkedDeployment(input: DeploymentInput, instanceId: string, refuse: R
     configuration,
     tasks,
     environment,
+    overrides,
     fingerprint: fingerprintOf({ buildId: build.id, image: image.reference, tasks: plans, environment }),
   };
+}
+
+/**
+ * The build's default configuration and its tasks. A build with no configuration at all runs
+ * its image as the specification's first agents did: one task named `default`, one replica,
+ * the image's own command, no ports declared. A build whose configurations are all unusable is
+ * refused instead: the publisher meant something that cannot be read.
+ */
+function configurationToRun(input: DeploymentInput, build: Build, refuse: Refuse): { configuration: Configuration; tasks: Task[] } {
+  if (input.configurations.length === 0) {
+    const configuration = imageDefaultConfiguration(build);
+    return { configuration, tasks: [imageDefaultTask(build, configuration)] };
+  }
+  const configuration = defaultConfigurationOf(input.configurations);
+  if (!configuration) throw refuse(`build ${build.id} has no configuration that can be read`);
+  return { configuration, tasks: tasksOf(input, configuration).sort(byCreation) };
+}
+
+/** The stand-in configuration of a build that has none: named `default`, with the build's id and times. */
+export function imageDefaultConfiguration(build: Build): Configuration {
+  return { id: build.id, build_id: build.id, name: 'default', created_at: build.created_at, updated_at: build.updated_at };
+}
+
+function imageDefaultTask(build: Build, configuration: Configuration): Task {
+  return {
+    id: build.id,
+    configuration_id: configuration.id,
+    name: 'default',
+    minimum: 1,
+    maximum: 1,
+    memory: null,
+    created_at: build.created_at,
+    updated_at: build.updated_at,
+  };
+}
+
+/** One of the agent's own layers of variables: names `[A-Z0-9_]+`, values text. */
+function layer(environment: Readonly<Record<string, string>> | undefined, what: string, refuse: Refuse): Record<string, string> {
+  if (environment === undefined) return {};
+  if (!isPlainObject(environment)) throw refuse(`${what} is not an object of NAME: "value"`);
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(environment)) {
+    checkEnvName(name, what, refuse);
+    result[name] = checkEnvValue(value, `${what} ${name}`, refuse);
+  }
+  return result;
 }
 
 /** What a fingerprint covers: never the agent's own report in `launch_bindings.deployment`. */
@@ -176,8 +242,10 @@ export function imageOf(deployment: Deployment): ImageReference {
 export function taskPlansOf(deployment: Deployment): TaskPlan[] {
   const instanceId = deployment.instance.id;
   const refuse: Refuse = (what) => new DeploymentRefused(instanceId, `Instance ${instanceId}: ${what}.`);
-  const input = inputEnvironment(deployment.instance, refuse);
-  return [...deployment.tasks].sort(byCreation).map((task, index) => planTask(task, index, input, refuse));
+  // A Deployment made elsewhere (a test's, an older caller's) has only the instance's input.
+  const planned = (deployment as Partial<PlannedDeployment>).overrides;
+  const overrides = planned ?? inputEnvironment(deployment.instance, refuse);
+  return [...deployment.tasks].sort(byCreation).map((task, index) => planTask(task, index, overrides, refuse));
 }
 
 /** The operator's input: `launch_bindings.environment`, an object of names to text. */
@@ -196,9 +264,15 @@ function inputEnvironment(instance: Instance, refuse: Refuse): Record<string, st
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(environment)) {
     checkEnvName(name, 'launch_bindings.environment', refuse);
+    if (isClaimDataName(name)) throw refuse(`launch_bindings.environment sets ${name}, but HSP_* variables are the claim data the agent gives every task`);
     result[name] = checkEnvValue(value, `launch_bindings.environment.${name}`, refuse);
   }
   return result;
+}
+
+/** `HSP_*`: the names the agent reserves for the claim data. */
+export function isClaimDataName(name: string): boolean {
+  return name.startsWith('HSP_');
 }
 
 function tasksOf(input: DeploymentInput, configuration: Configuration): Task[] {
@@ -262,8 +336,10 @@ function planTask(task: Task, index: number, input: Record<string, string>, refu
 }
 
 /**
- * A task's variables: its defaults, overridden by the instance's input, plus every other input
- * variable (an operator may set variables the build does not declare, such as a collector URL).
+ * A task's variables: its defaults, overridden by the agent's layers (the platform's
+ * environment, the wired variables, the instance's input, the claim data), plus every other
+ * variable of those layers (an operator may set variables the build does not declare, such as
+ * a collector URL).
  * A variable's `pattern` is not enforced: running a marketplace-supplied regular expression on
  * the host invites catastrophic backtracking, and the image checks its own input.
  */
@@ -277,12 +353,12 @@ function taskEnvironment(task: Task, field: string, input: Record<string, string
     const fallback = variable.default;
     if (Object.hasOwn(input, key)) environment[key] = input[key] as string;
     else if (fallback !== undefined && fallback !== null) environment[key] = checkEnvValue(fallback, `${field} ${key} default`, refuse);
-    else if (variable.required === true) throw refuse(`${field} ${key} is required, and neither a default nor launch_bindings.environment gives it a value`);
+    else if (variable.required === true) throw refuse(`${field} ${key} is required, and neither a default, the platform's environment, autowiring nor launch_bindings.environment gives it a value`);
   }
   return { ...environment, ...input };
 }
 
-/** One environment for the whole deployment: the first task's default wins, the input over all. */
+/** One environment for the whole deployment: the first task's default wins, the overrides over all. */
 function mergedEnvironment(plans: readonly TaskPlan[], input: Record<string, string>): Record<string, string> {
   const merged: Record<string, string> = {};
   for (const plan of plans) for (const [key, value] of Object.entries(plan.environment)) if (!Object.hasOwn(merged, key)) merged[key] = value;

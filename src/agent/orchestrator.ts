@@ -45,7 +45,25 @@ export interface DeploymentReport {
   fingerprint: string;
   /** Per task replica: e.g. a container id and its published ports. */
   workloads: Record<string, unknown>[];
+  /** Where the platform's other instances reach this one, per task port. */
+  endpoints?: Endpoint[];
   [key: string]: unknown;
+}
+
+/**
+ * One address at which a deployed task listens, as the platform's other workloads reach it
+ * (the specification: plain HTTP inside the platform). Autowiring reads it from a provider's
+ * report to give its dependents `url`, `host` and `port`.
+ */
+export interface Endpoint {
+  /** The task's name. */
+  task: string;
+  /** The port the task listens on (container port). */
+  port: number;
+  /** Host name or address reachable from the platform's other workloads. */
+  host: string;
+  /** `http://host:port` (the specification: plain HTTP inside the platform). */
+  url: string;
 }
 
 /** One JSON line of the agent's log: an event name and its fields (never secrets). */

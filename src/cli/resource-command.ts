@@ -68,6 +68,8 @@ export interface NounSpec<T> extends Lookup {
   group?: string;
   parents?: ParentSpec[];
   columns: Column<T>[];
+  /** The fields `show` prints for people, when not every field as it is (default: all of them). */
+  detail?: Column<T>[];
   api(client: Marketplace): NounApi;
   fields?: FieldSpec[];
   /** Filters of `list` (sent as query parameters). */
@@ -161,7 +163,7 @@ function addVerbs<T extends { id: string }>(noun: Command, spec: NounSpec<T>, ru
         const parentIds = await resolveParents(parents, client, opts, ctx);
         const id = await resolveId(spec, client, parentIds, value!);
         const record = await sdk<Promise<T>>(spec, client, 'retrieve')(...parentIds, id);
-        await ctx.output.record(record);
+        await ctx.output.record(record, spec.detail);
       }),
     );
     add('show', show);

@@ -13,6 +13,7 @@ import type {
   InterfaceCreateParams,
   LicenseCreateParams,
   Marketplace,
+  ParameterCreateParams,
   ProductCreateParams,
   ProductLicenseCreateParams,
   RequestOptions,
@@ -93,6 +94,14 @@ export async function execute(action: PlannedAction, context: ExecuteContext): P
       if (action.action === 'update') return void (await client.exposures.update(productId, buildId, id, fields, request));
       if (action.action === 'delete') return gone(client.exposures.delete(productId, buildId, id, request));
       break;
+    case 'parameter': {
+      // A parameter's third parent is its exposure.
+      const exposureId = action.parents[2] ?? '';
+      if (action.action === 'create') return expect(action, await client.parameters.create(productId, buildId, exposureId, fields as unknown as ParameterCreateParams, request));
+      if (action.action === 'update') return void (await client.parameters.update(productId, buildId, exposureId, id, fields, request));
+      if (action.action === 'delete') return gone(client.parameters.delete(productId, buildId, exposureId, id, request));
+      break;
+    }
     case 'dependency':
       if (action.action === 'create') return expect(action, await client.dependencies.create(productId, buildId, fields as unknown as DependencyCreateParams, request));
       if (action.action === 'update') return void (await client.dependencies.update(productId, buildId, id, fields, request));

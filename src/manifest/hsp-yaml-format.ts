@@ -1,9 +1,9 @@
 /**
  * `hsp.yaml`: hsp's own manifest, a friendlier YAML of the model that also holds what the
  * specification's file has no place for (description, logo, screenshots, licence expiry,
- * configuration names, exposures, content). Checked against schema/hsp.schema.json, then by
- * the rules a schema cannot say (model-checks.ts). Every problem is an error: this format is
- * ours, so it has no legacy to be lenient with.
+ * configuration names, exposures and their parameters, content). Checked against
+ * schema/hsp.schema.json, then by the rules a schema cannot say (model-checks.ts). Every problem
+ * is an error: this format is ours, so it has no legacy to be lenient with.
  */
 import { resolve } from 'node:path';
 import hspSchema from './schema/hsp.schema.json' with { type: 'json' };
@@ -11,7 +11,7 @@ import { defined } from './defined.js';
 import { problemAt, type ManifestProblem } from './errors.js';
 import type { FormatResult } from './format-result.js';
 import { parseImageReference } from './image-reference.js';
-import type { ConfigurationSpec, DependencySpec, ImageSpec, InterfaceSpec, InterfaceUse, LicenseSpec, Manifest, TaskSpec } from './model.js';
+import type { ConfigurationSpec, DependencySpec, ExposureSpec, ImageSpec, InterfaceSpec, LicenseSpec, Manifest, TaskSpec } from './model.js';
 import { checkManifest, type ModelPath } from './model-checks.js';
 import { describeSchemaErrors, schemaErrors } from './schema-validation.js';
 import type { SourceDocument, SourcePath } from './source.js';
@@ -40,8 +40,8 @@ interface HspYaml {
     content?: string;
     permissions?: Record<string, unknown>;
     configurations?: { id?: string; name: string; default?: boolean; tasks: HspTask[] }[];
-    exposures?: { id?: string; interface: string | InterfaceSpec }[];
-    dependencies?: { id?: string; interface: string | InterfaceSpec; required?: boolean; mappings?: Record<string, unknown> }[];
+    exposures?: { id?: string; interface: string | InterfaceSpec; parameters?: { id?: string; name: string; required?: boolean }[] }[];
+    dependencies?: { id?: string; interface: string | InterfaceSpec; required?: boolean; mappings?: Record<string, string> }[];
   };
   label?: Record<string, unknown>;
 }
@@ -98,7 +98,9 @@ export async function readHspYaml(source: SourceDocument, dir: string): Promise<
       permissions: doc.build.permissions,
       // A single configuration is the default without saying so.
       configurations: configurations.map((c): ConfigurationSpec => defined({ id: c.id, name: c.name, default: c.default ?? configurations.length === 1, tasks: c.tasks.map(taskOf) })),
-      exposures: (doc.build.exposures ?? []).map((e): InterfaceUse => defined({ id: e.id, interface: e.interface })),
+      exposures: (doc.build.exposures ?? []).map(
+        (e): ExposureSpec => defined({ id: e.id, interface: e.interface, parameters: e.parameters?.map((p) => defined({ id: p.id, name: p.name, required: p.required })) }),
+      ),
       dependencies: (doc.build.dependencies ?? []).map((d): DependencySpec => defined({ id: d.id, interface: d.interface, required: d.required, mappings: d.mappings })),
     }),
     ...(doc.label !== undefined ? { label: doc.label } : {}),

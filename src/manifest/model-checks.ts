@@ -1,8 +1,9 @@
 /**
  * The rules a JSON Schema cannot say, checked on the loaded model whatever its format: names the
- * planner matches records by must be unique, ranges must be ranges, exactly one configuration is
- * the default, and the files the manifest names must exist. Each format says where a model value
- * sits in its file (`locate`), so problems point at the source.
+ * planner matches records by (task names, variable keys, exposure parameters) must be unique,
+ * ranges must be ranges, exactly one configuration is the default (when there are any), and the
+ * files the manifest names must exist. Each format says where a model value sits in its file
+ * (`locate`), so problems point at the source.
  */
 import { stat } from 'node:fs/promises';
 import { isSha256Digest } from '../oci/digest.js';
@@ -62,6 +63,11 @@ export async function checkManifest(manifest: Manifest, locator: ModelLocator): 
         if (variable.default !== undefined && !pattern.test(variable.default)) report(at(t, 'environment', v, 'default'), (f) => `${f} ${JSON.stringify(variable.default)} does not match its own pattern ${variable.pattern}.`);
       });
     });
+  });
+
+  build.exposures.forEach((exposure, e) => {
+    const names = (exposure.parameters ?? []).map((p) => p.name);
+    unique(names, (p, name) => report(['build', 'exposures', e, 'parameters', p, 'name'], (f) => `${f} ${name} is declared twice in this exposure; parameter names must be unique within an exposure.`));
   });
 
   const paths: [ModelPath, string | undefined, 'file' | 'folder'][] = [

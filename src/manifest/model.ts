@@ -6,7 +6,8 @@
  * Paths (logo, screenshots, content) are absolute, resolved against the manifest's folder.
  * Ids are optional everywhere: the planner matches records by id when given, else by their
  * natural key (a licence's URL, a configuration's name, a task's name within its
- * configuration, an exposure's or dependency's interface, a screenshot's caption).
+ * configuration, an exposure's or dependency's interface, a parameter's name within its
+ * exposure, a screenshot's caption).
  */
 
 export type ManifestFormat = 'hsp.yaml' | 'marketplace.json';
@@ -73,8 +74,9 @@ export interface BuildSpec {
   /** A folder packed into a reproducible `.tgz` and uploaded as the build's asset. */
   content?: string;
   permissions?: Record<string, unknown>;
+  /** None: the image runs as it is, as one task (agents call it `default`). */
   configurations: ConfigurationSpec[];
-  exposures: InterfaceUse[];
+  exposures: ExposureSpec[];
   dependencies: DependencySpec[];
 }
 
@@ -142,9 +144,29 @@ export interface InterfaceSpec {
   version: string;
 }
 
-export interface DependencySpec extends InterfaceUse {
+/** An interface the build offers, and the settings its dependents can be wired to. */
+export interface ExposureSpec extends InterfaceUse {
+  /** Those listed are created or updated; `--prune` deletes the exposure's others. */
+  parameters?: ParameterSpec[];
+}
+
+/** One of the build's environment variables that a dependent's `mappings` can name. */
+export interface ParameterSpec {
+  id?: string;
+  /** `[A-Z0-9_]+`, unique within the exposure. */
+  name: string;
   required?: boolean;
-  mappings?: Record<string, unknown>;
+}
+
+export interface DependencySpec extends InterfaceUse {
+  /** Not deployed without a provider on the platform. */
+  required?: boolean;
+  /**
+   * The variables the dependent gets: `{ "<NAME>": "<source>" }`, a source being one of the
+   * provider exposure's parameter names, `url`, `host`, `port`, or a `{placeholder}` template
+   * of those. Left out or empty: each of the exposure's parameters under its own name.
+   */
+  mappings?: Record<string, string>;
 }
 
 /** Something to fix that does not stop loading (an error with `--strict`). */

@@ -6,8 +6,9 @@
  *
  * Records are matched by id when the manifest gives one, else by their natural key (a
  * licence's URL, a screenshot's caption, a configuration's name, a task's name within its
- * configuration, an exposure's or dependency's interface). Records the manifest gives no id
- * get a stable one (stable-id.ts), so that every create can be repeated without duplicating.
+ * configuration, an exposure's or dependency's interface, a parameter's name within its
+ * exposure). Records the manifest gives no id get a stable one (stable-id.ts), so that every
+ * create can be repeated without duplicating.
  *
  * Rules the plan enforces:
  * - A build version is an immutable release. Once it exists, creating its missing parts is
@@ -19,7 +20,8 @@
  * - Licences and interfaces are shared by every product: a publish creates a missing one but
  *   never changes an existing one (a different name is a warning).
  * - The default configuration is the build's first (conventions.ts): it is created before the
- *   others, and a plan that would leave another one first is refused.
+ *   others, and a plan that would leave another one first is refused. A build may have no
+ *   configuration at all: agents then run its image as it is, as one task.
  */
 import { basename } from 'node:path';
 import type { Interface } from '../index.js';
@@ -27,13 +29,14 @@ import { defaultConfiguration } from './conventions.js';
 import { fieldChanges, type FieldChange } from './field-changes.js';
 import type { ImagePin } from './image-pin.js';
 import type { LocalFiles } from './local-files.js';
-import type { InterfaceUse, Manifest, TaskSpec } from './model.js';
+import type { InterfaceUse, Manifest, ParameterSpec, TaskSpec } from './model.js';
 import type { ConfigurationState, MarketplaceState } from './state.js';
 import { isUuid, stableId } from './stable-id.js';
 import {
   buildFields,
   dependencyFields,
   licenseFields,
+  parameterFields,
   productFields,
   productLicenseFields,
   taskFields,
@@ -54,6 +57,7 @@ export type ResourceKind =
   | 'configuration'
   | 'task'
   | 'exposure'
+  | 'parameter'
   | 'dependency'
   | 'publication';
 
@@ -72,7 +76,7 @@ export interface PlannedAction {
   changes?: FieldChange[];
   /** Keys of the actions that must have succeeded before this one runs. */
   after: string[];
-  /** The ids of the record's parents, outermost first (product, build, configuration). */
+  /** The ids of the record's parents, outermost first (product, build, then its configuration or exposure). */
   parents: string[];
   /** What a create sends (with the id), or the changed fields an update sends. */
   fields?: WireFields;
@@ -103,7 +107,7 @@ export interface PlanOptions {
 export type PlanSummary = Record<ActionKind, number>;
 
 /** Parts of a build, which the immutability rule covers. */
-const BUILD_PARTS = new Set<ResourceKind>(['build', 'asset', 'configuration', 'task', 'exposure', 'dependency']);
+const BUILD_PARTS = new Set<ResourceKind>(['build', 'asset', 'configuration', 'task', 'exposure', 'parameter', 'dependency']);
 
 export function planPublish(manifest: Manifest, state: MarketplaceState, local: LocalFiles, options: PlanOptions = {}): Plan {
   const { product: spec, build: buildSpec, file } = manifest;
@@ -240,7 +244,8 @@ export function planPublish(manifest: Manifest, state: MarketplaceState, local: 
   // Configurations and their tasks; the default one first.
   const configurationSpecs = buildSpec.configurations;
   const defaults = configurationSpecs.filter((c) => c.default);
-  if (defaults.length !== 1) errors.push(`${file}: build.configurations: exactly one configuration must be the default, found ${defaults.length}.`);
+  // None at all is a build whose image runs as it is.
+  if (configurationSpecs.length && defaults.length !== 1) errors.push(`${file}: build.configurations: exactly one configuration must be the default, found ${defaults.length}.`);
   const ordered = [...defaults.slice(0, 1), ...configurationSpecs.filter((c) => c !== defaults[0])];
   const existingConfigurations = existingBuild?.configurations ?? [];
   const keptConfigurations = new Map<string, string>();
@@ -336,19 +341,48 @@ export function planPublish(manifest: Manifest, state: MarketplaceState, local: 
       used.add(iface.id);
       const wanted = kind === 'exposure' ? { interface_id: iface.id } : dependencyFields(use, iface.id);
       const match = (isUuid(use.id) && existingList.find((e) => e.id === use.id!.toLowerCase())) || existingList.find((e) => e.interface_id === iface.id && !kept.has(e.id));
+      let planned: PlannedAction;
       if (match) {
         kept.add(match.id);
-        add(changed({ resource: kind, id: match.id, name: iface.name, within: inBuild, parents: buildParents, after: createdKeys(iface) }, wanted, match));
+        planned = add(changed({ resource: kind, id: match.id, name: iface.name, within: inBuild, parents: buildParents, after: createdKeys(iface) }, wanted, match));
       } else {
         const id = idFor(use.id, where, buildId, kind, iface.id);
-        add({ action: 'create', resource: kind, id, name: iface.name, within: inBuild, parents: buildParents, after: [...underBuild, ...createdKeys(iface)], fields: { id, ...wanted } });
+        planned = add({ action: 'create', resource: kind, id, name: iface.name, within: inBuild, parents: buildParents, after: [...underBuild, ...createdKeys(iface)], fields: { id, ...wanted } });
       }
+      if (kind === 'exposure') planParameters((use as { parameters?: ParameterSpec[] }).parameters ?? [], planned, `${where}.parameters`);
     });
     if (prune) {
       for (const record of existingList) {
         if (kept.has(record.id)) continue;
         const name = state.interfaces.find((i) => i.id === record.interface_id)?.name ?? record.interface_id;
         add({ action: 'delete', resource: kind, id: record.id, name, within: inBuild, parents: buildParents, after: [] });
+      }
+    }
+  }
+
+  /** The exposure's parameters, by name; with prune, those of the exposure the manifest does not list go. */
+  function planParameters(specs: ParameterSpec[], exposure: PlannedAction, where: string): void {
+    const parents = [...buildParents, exposure.id];
+    const within = `exposure of "${exposure.name}"`;
+    // A new exposure has no parameters yet; an existing one has those read with the build.
+    const existing = exposure.action === 'create' ? [] : (existingBuild?.parameters ?? []).filter((p) => p.exposure_id === exposure.id);
+    const kept = new Set<string>();
+    const seen = new Set<string>();
+    specs.forEach((parameter, i) => {
+      if (seen.has(parameter.name)) return void errors.push(`${file}: ${where}[${i}]: the parameter name "${parameter.name}" is used twice in the ${within}.`);
+      seen.add(parameter.name);
+      const match = (isUuid(parameter.id) && existing.find((p) => p.id === parameter.id!.toLowerCase())) || existing.find((p) => p.name === parameter.name && !kept.has(p.id));
+      if (match) {
+        kept.add(match.id);
+        add(changed({ resource: 'parameter', id: match.id, name: parameter.name, within, parents, after: [] }, parameterFields(parameter), match));
+      } else {
+        const id = idFor(parameter.id, `${where}[${i}]`, exposure.id, 'parameter', parameter.name);
+        add({ action: 'create', resource: 'parameter', id, name: parameter.name, within, parents, after: createdKeys(exposure), fields: { id, ...parameterFields(parameter) } });
+      }
+    });
+    if (prune) {
+      for (const parameter of existing) {
+        if (!kept.has(parameter.id)) add({ action: 'delete', resource: 'parameter', id: parameter.id, name: parameter.name, within, parents, after: [] });
       }
     }
   }
@@ -456,6 +490,7 @@ const RESOURCE_LABELS: Record<ResourceKind, string> = {
   configuration: 'configuration',
   task: 'task',
   exposure: 'exposure of',
+  parameter: 'parameter',
   dependency: 'dependency on',
   publication: 'publication of',
 };

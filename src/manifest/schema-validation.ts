@@ -49,6 +49,11 @@ export function describeSchemaError(source: SourceDocument, error: SchemaError, 
   const params = error.params as Record<string, unknown>;
   const parentSchema = (error.parentSchema ?? {}) as SchemaObject;
   const say = (segments: readonly string[], message: string, part: 'key' | 'value' = 'value'): ManifestProblem => problemAt(source.file, source.positionOf(segments, part), message);
+  // A key that breaks `propertyNames` (a variable name in mappings): said of the key, at the key.
+  if (error.propertyName !== undefined) {
+    const rule = typeof parentSchema.rule === 'string' ? parentSchema.rule : 'a valid name';
+    return say([...path, error.propertyName], `${field} has the key ${JSON.stringify(error.propertyName)}, which is not ${rule}.`, 'key');
+  }
   switch (error.keyword) {
     case 'type':
       return say(path, `${field} must be ${typeWords(params.type, vocabulary)}.`);
@@ -97,8 +102,11 @@ export function describeSchemaErrors(source: SourceDocument, errors: SchemaError
   const seen = new Set<string>();
   const first = errors.filter((error) => {
     if (error.keyword === 'required' || error.keyword === 'additionalProperties') return true;
-    if (seen.has(error.instancePath)) return false;
-    seen.add(error.instancePath);
+    // `propertyNames` only summarises the error about the key, which is said instead.
+    if (error.keyword === 'propertyNames') return false;
+    const at = error.propertyName === undefined ? error.instancePath : `${error.instancePath} key ${error.propertyName}`;
+    if (seen.has(at)) return false;
+    seen.add(at);
     return true;
   });
   return sortProblems(first.map((error) => describeSchemaError(source, error, vocabulary)));

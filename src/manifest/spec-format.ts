@@ -141,8 +141,9 @@ export function checkSpecDocument(source: SourceDocument, options: LoadOptions =
     entries.forEach((entry, i) => {
       const problem = dependencyProblem(entry);
       if (problem) warnings.push(defectAt([...list, i], (f) => `${f} ${problem}`, 'the dependency is skipped'));
-      else if (typeof entry.mappings === 'string' && mappingsOf(entry.mappings) === undefined) {
-        warnings.push(defectAt([...list, i, 'mappings'], (f) => `${f} is not a JSON object written as text`, 'it is left out'));
+      else if (typeof entry.mappings === 'string') {
+        const mappings = parseMappings(entry.mappings);
+        if ('problem' in mappings) warnings.push(defectAt([...list, i, 'mappings'], (f) => `${f} ${mappings.problem}`, 'it is left out'));
       }
     });
   }
@@ -232,20 +233,32 @@ function usableDependencies(lists: DependencyLists): DependencySpec[] {
     for (const entry of entries) {
       if (dependencyProblem(entry) || seen.has(entry.interface_id!)) continue;
       seen.add(entry.interface_id!);
-      result.push(defined({ id: isUuid(entry.id) ? entry.id : undefined, interface: entry.interface_id!, required: entry.required, mappings: typeof entry.mappings === 'string' ? mappingsOf(entry.mappings) : undefined }));
+      const mappings = typeof entry.mappings === 'string' ? parseMappings(entry.mappings) : undefined;
+      result.push(defined({ id: isUuid(entry.id) ? entry.id : undefined, interface: entry.interface_id!, required: entry.required, mappings: mappings && 'value' in mappings ? mappings.value : undefined }));
     }
   }
   return result;
 }
 
-/** `mappings` is text in this format and an object in the API: JSON text of an object, else nothing. */
-function mappingsOf(text: string): Record<string, unknown> | undefined {
+const VARIABLE_NAME = /^[A-Z0-9_]+$/;
+
+/**
+ * `mappings` is text in this format and an object in the API and hsp.yaml: JSON text of an
+ * object of variable names (`[A-Z0-9_]+`) to sources (text), or what is wrong with it.
+ */
+function parseMappings(text: string): { value: Record<string, string> } | { problem: string } {
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as unknown;
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    value = JSON.parse(text);
   } catch {
-    return undefined;
+    return { problem: 'is not a JSON object written as text' };
   }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return { problem: 'is not a JSON object written as text' };
+  for (const [name, source] of Object.entries(value)) {
+    if (!VARIABLE_NAME.test(name)) return { problem: `maps ${JSON.stringify(name)}, which is not a variable name of upper-case letters, digits and underscores` };
+    if (typeof source !== 'string') return { problem: `maps ${name} to ${JSON.stringify(source)}, which is not text (a parameter name, url, host, port, or a template such as "http://{host}:{port}/fhir")` };
+  }
+  return { value: value as Record<string, string> };
 }
 
 function taskOf(task: SpecTask): TaskSpec {

@@ -1,9 +1,10 @@
 /**
  * What the marketplace holds for a manifest's product, read before planning: the product
  * (by the manifest's id, else by its unique name), its licences, screenshots and logo, the
- * build of the manifest's version with its configurations, tasks, exposures, dependencies and
- * asset, and the licences and interfaces the manifest names. Independent reads run a few at
- * a time; long lists are streamed page by page and stop as soon as what is wanted is found.
+ * build of the manifest's version with its configurations, tasks, exposures (and their
+ * parameters, when the manifest declares any), dependencies and asset, and the licences and
+ * interfaces the manifest names. Independent reads run a few at a time; long lists are
+ * streamed page by page and stop as soon as what is wanted is found.
  * Everything here is a read.
  */
 import type {
@@ -14,6 +15,7 @@ import type {
   Interface,
   License,
   Marketplace,
+  Parameter,
   Product,
   ProductLicense,
   RequestOptions,
@@ -44,6 +46,11 @@ export interface BuildState {
   /** In the server's order (creation order): the first is the default (see conventions.ts). */
   configurations: ConfigurationState[];
   exposures: Exposure[];
+  /**
+   * The parameters of those exposures; read only when the manifest declares parameters or a
+   * prune may delete them (`undefined` otherwise).
+   */
+  parameters?: Parameter[];
   dependencies: Dependency[];
 }
 
@@ -114,7 +121,7 @@ export async function readState(client: Marketplace, manifest: Manifest, options
     ),
   );
   const build = findBuild(client, manifest, productId, limit, request).then((match) =>
-    match ? readBuild(client, manifest, productId, match.record, limit, request, options.signal).then((state) => ({ state, matchedBy: match.matchedBy })) : undefined,
+    match ? readBuild(client, manifest, productId, match.record, limit, request, options).then((state) => ({ state, matchedBy: match.matchedBy })) : undefined,
   );
 
   const [{ productLicenses, licenses }, logoDigest, screenshotStates, buildMatch] = await Promise.all([licensing, logo, screenshots, build]);
@@ -175,7 +182,7 @@ async function readBuild(
   record: Build,
   limit: <T>(work: () => Promise<T>) => Promise<T>,
   request: RequestOptions,
-  signal: AbortSignal | undefined,
+  { signal, prune }: ReadStateOptions,
 ): Promise<BuildState> {
   const buildId = record.id;
   const asset =
@@ -193,13 +200,27 @@ async function readBuild(
     ),
   );
   const exposures = limit(() => collect(client.exposures.list(productId, buildId, { perPage: PAGE }, request)));
+  const wantsParameters = prune || manifest.build.exposures.some((e) => e.parameters !== undefined);
+  const parameters = !wantsParameters
+    ? Promise.resolve(undefined)
+    : exposures.then(async (list) =>
+        (
+          await Promise.all(
+            list.map(async (exposure) =>
+              // Some servers list a sub-resource unscoped (every exposure's): the exposure id decides.
+              (await limit(() => collect(client.parameters.list(productId, buildId, exposure.id, { perPage: PAGE }, request)))).filter((p) => p.exposure_id === exposure.id),
+            ),
+          )
+        ).flat(),
+      );
   const dependencies = limit(() => collect(client.dependencies.list(productId, buildId, { perPage: PAGE }, request)));
-  const [assetDigest, configurationStates, exposureList, dependencyList] = await Promise.all([asset, configurations, exposures, dependencies]);
+  const [assetDigest, configurationStates, exposureList, parameterList, dependencyList] = await Promise.all([asset, configurations, exposures, parameters, dependencies]);
   return {
     record,
     ...(assetDigest !== undefined ? { assetDigest } : {}),
     configurations: configurationStates,
     exposures: exposureList,
+    ...(parameterList !== undefined ? { parameters: parameterList } : {}),
     dependencies: dependencyList,
   };
 }

@@ -8,7 +8,7 @@
  * task may use (`memory_maximum`, else `memory_minimum`). The specification's separate
  * `memory_minimum` therefore does not survive a round trip through a marketplace.
  */
-import type { BuildSpec, DependencySpec, LicenseSpec, ProductSpec, TaskSpec } from './model.js';
+import type { BuildSpec, DependencySpec, LicenseSpec, ParameterSpec, ProductSpec, TaskSpec } from './model.js';
 
 export type WireFields = Record<string, unknown>;
 
@@ -68,6 +68,10 @@ export function taskFields(spec: TaskSpec): WireFields {
       defined({ key: variable.key, description: variable.description, required: variable.required, default: variable.default, pattern: variable.pattern }),
     ),
   });
+}
+
+export function parameterFields(spec: ParameterSpec): WireFields {
+  return defined({ name: spec.name, required: spec.required });
 }
 
 export function dependencyFields(spec: DependencySpec, interfaceId: string): WireFields {

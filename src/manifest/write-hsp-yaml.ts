@@ -89,7 +89,9 @@ function hspYamlData(manifest: Manifest, dir: string): Record<string, unknown> {
           }),
         ),
       ),
-      exposures: list(build.exposures.map((e) => defined({ id: e.id, interface: interfaceData(e) }))),
+      exposures: list(
+        build.exposures.map((e) => defined({ id: e.id, interface: interfaceData(e), parameters: e.parameters && list(e.parameters.map((p) => defined({ id: p.id, name: p.name, required: p.required }))) })),
+      ),
       dependencies: list(build.dependencies.map((d) => defined({ id: d.id, interface: interfaceData(d), required: d.required, mappings: d.mappings }))),
     }),
     label: manifest.label && Object.keys(manifest.label).length ? manifest.label : undefined,
@@ -157,8 +159,8 @@ function explain(doc: Document, manifest: Manifest): void {
     ['release_notes', 'release_notes: What changed in this version.'],
     ['image', 'image: registry.example.org/team/app:1.0.0'],
     ['content', 'content: ./content'],
-    ['exposures', 'exposures: [{interface: {name: FHIR R4, uri: http://hl7.org/fhir/R4, version: 4.0.1}}]'],
-    ['dependencies', 'dependencies: [{interface: FHIR R4, required: true}]'],
+    ['exposures', 'exposures: [{interface: {name: FHIR R4, uri: http://hl7.org/fhir/R4, version: 4.0.1}, parameters: [{name: FHIR_BASE_PATH}]}]'],
+    ['dependencies', 'dependencies: [{interface: FHIR R4, required: true, mappings: {FHIR_BASE_URL: url}}]'],
   ]);
   if (isMap(product) && productHints.length) product.comment = [' Optional:', ...productHints].join('\n');
   if (isMap(build) && buildHints.length) build.comment = [' Optional:', ...buildHints].join('\n');

@@ -1,7 +1,7 @@
 /**
  * The model as the specification's `marketplace.json`, valid against hsp's corrected schema.
  * The format has no place for much of what hsp.yaml says (description, logo, screenshots,
- * licence expiry, configuration names, exposures…): those are listed in `dropped`, by their
+ * licence expiry, configuration names, exposures and their parameters…): those are listed in `dropped`, by their
  * hsp.yaml names, so the CLI can say what a conversion leaves out.
  *
  * Ids the model leaves out are derived as `hsp publish` derives them (stable-id.ts), so the
@@ -32,6 +32,8 @@ export function writeSpecManifest(manifest: Manifest): SpecWriteResult {
   const cannot = (what: string) => new ManifestError([{ file: manifest.file, message: `cannot be written as marketplace.json: ${what}.` }]);
   if (!manifest.marketplaceUrl) throw cannot('it needs marketplace_url, and the manifest names no marketplace');
   if (!build.image) throw cannot('it needs a container image (product.build.binary), and build.image is not set');
+  // The specification's schema requires a configuration with a task; hsp.yaml may leave them out.
+  if (!build.configurations.length) throw cannot('the format needs at least one configuration with a task, and build.configurations leaves them out (the image runs as it is)');
 
   const dropped: string[] = [];
   const drop = (field: string, present: unknown) => {

@@ -14,6 +14,7 @@ import {
 } from './transport.js';
 import { Appointments } from './resources/appointments.js';
 import { Attempts } from './resources/attempts.js';
+import { Authorizations } from './resources/authorizations.js';
 import { Badges } from './resources/badges.js';
 import { Builds } from './resources/builds.js';
 import { Claims } from './resources/claims.js';
@@ -74,6 +75,8 @@ export class Marketplace {
   readonly claims: Claims;
   readonly vouchers: Vouchers;
   readonly attempts: Attempts;
+  /** Dynamic authorisation: may a user or group use a product now (licence checks). */
+  readonly authorizations: Authorizations;
   readonly interfaces: Interfaces;
   readonly surrogates: Surrogates;
   readonly users: Users;
@@ -121,6 +124,7 @@ export class Marketplace {
     this.claims = new Claims(this);
     this.vouchers = new Vouchers(this);
     this.attempts = new Attempts(this);
+    this.authorizations = new Authorizations(this);
     this.interfaces = new Interfaces(this);
     this.surrogates = new Surrogates(this);
     this.users = new Users(this);

@@ -16,6 +16,7 @@ import { checkBodyFields } from './resources/values.js';
 import { registerCrud } from './routes/crud.js';
 import { isMultipartRequest } from './uploads.js';
 import { registerRoutes } from './routes/index.js';
+import { processTelemetry } from '../telemetry/process-telemetry.js';
 
 export interface AppOptions {
   /** Called with unexpected errors (500s); the client never sees their details. */
@@ -43,6 +44,10 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
   });
 
   app.decorateRequest('caller', null as unknown as typeof ANONYMOUS);
+
+  // A span and a duration per request, when `hsp serve` runs with OpenTelemetry on (nothing is loaded otherwise).
+  const telemetry = processTelemetry();
+  if (telemetry) (await import('../telemetry/http-requests.js')).recordRequests(app, telemetry);
 
   // First: preflights are answered before content negotiation and sign-in, and every answer
   // (errors included) carries the CORS headers.

@@ -6,6 +6,9 @@
  * It is stricter than Docker where strictness catches client bugs: unknown fields in a create
  * body are a 400, `Env` items must be `KEY=value`, and an image must be pulled before a
  * container is created from it (404 "No such image", as Docker answers when it is missing).
+ * Networks are kept too: the predefined `bridge`, `host` and `none`, and user-defined bridge
+ * networks, with the Engine's rules for them (aliases only on a user-defined network, a
+ * network with containers cannot be removed, a name two networks share is ambiguous).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -42,6 +45,24 @@ export interface FakeContainer {
   /** Filled when the container starts (Docker assigns published ports then). */
   ports: Record<string, { HostIp: string; HostPort: string }[]>;
   stopTimeouts: number[];
+  /** Its attachments, by network name. */
+  networks: Record<string, { NetworkID: string; Aliases: string[] | null }>;
+}
+
+export interface FakeNetwork {
+  Id: string;
+  Name: string;
+  Created: string;
+  Driver: string;
+  Labels: Record<string, string>;
+  /** Docker's own (`bridge`, `host`, `none`): never removed. */
+  predefined: boolean;
+}
+
+interface Hook {
+  method: string;
+  path: RegExp;
+  action: () => void;
 }
 
 interface Fault {
@@ -69,6 +90,8 @@ const HOST_CONFIG_FIELDS = new Set([
   'PidMode', 'Privileged', 'PublishAllPorts', 'ReadonlyRootfs', 'SecurityOpt', 'StorageOpt', 'Tmpfs', 'UTSMode',
   'UsernsMode', 'ShmSize', 'Sysctls', 'Runtime', 'Isolation', 'MaskedPaths', 'ReadonlyPaths',
 ]);
+const NETWORK_FIELDS = new Set(['Name', 'CheckDuplicate', 'Driver', 'Scope', 'Internal', 'Attachable', 'Ingress', 'ConfigOnly', 'ConfigFrom', 'IPAM', 'EnableIPv6', 'Options', 'Labels']);
+const PREDEFINED_NETWORKS = { bridge: 'bridge', host: 'host', none: 'null' } as const;
 const RESTART_POLICIES = new Set(['', 'no', 'always', 'unless-stopped', 'on-failure']);
 const CONTAINER_NAME = /^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
@@ -82,7 +105,9 @@ export class FakeDocker {
    */
   readonly repoDigests = new Map<string, string[]>();
   readonly containers = new Map<string, FakeContainer>();
+  readonly networks = new Map<string, FakeNetwork>();
   private readonly faults: Fault[] = [];
+  private readonly hooks: Hook[] = [];
   private readonly pullFailures = new Map<string, string>();
   private nextHostPort = 32768;
 
@@ -91,7 +116,9 @@ export class FakeDocker {
     private readonly dir: string,
     readonly socketPath: string,
     readonly options: Required<FakeDockerOptions>,
-  ) {}
+  ) {
+    for (const [name, driver] of Object.entries(PREDEFINED_NETWORKS)) this.addNetwork(name, {}, { driver, predefined: true });
+  }
 
   static async start(options: FakeDockerOptions = {}): Promise<FakeDocker> {
     const dir = mkdtempSync(join(tmpdir(), 'hsp-docker-'));
@@ -120,6 +147,26 @@ export class FakeDocker {
   /** Answers the next `times` matching requests with an Engine error instead. */
   failOn(method: string, path: RegExp, status: number, message: string, times = 1): void {
     this.faults.push({ method, path, status, message, times });
+  }
+
+  /**
+   * Runs `action` once, just before the next matching request is handled: what another process
+   * does between two calls of the agent (e.g. creates the network it just found missing).
+   */
+  before(method: string, path: RegExp, action: () => void): void {
+    this.hooks.push({ method, path, action });
+  }
+
+  /** A network as another client would make it (no name check: Engines before API 1.44 allowed duplicates). */
+  addNetwork(name: string, labels: Record<string, string> = {}, options: { created?: string; driver?: string; predefined?: boolean } = {}): FakeNetwork {
+    const network: FakeNetwork = { Id: randomBytes(32).toString('hex'), Name: name, Created: options.created ?? new Date().toISOString(), Driver: options.driver ?? 'bridge', Labels: labels, predefined: options.predefined ?? false };
+    this.networks.set(network.Id, network);
+    return network;
+  }
+
+  /** The user-defined networks called `name`. */
+  networksNamed(name: string): FakeNetwork[] {
+    return [...this.networks.values()].filter((n) => n.Name === name && !n.predefined);
   }
 
   /** Makes pulls of `image` (`name:tag`) stream an error line, as Docker does for a missing manifest. */
@@ -180,6 +227,8 @@ export class FakeDocker {
         return error(400, `invalid JSON: ${(e as Error).message}`);
       }
     }
+    const hook = this.hooks.findIndex((h) => h.method === call.method && h.path.test(path));
+    if (hook >= 0) this.hooks.splice(hook, 1)[0]!.action();
     const fault = this.faults.find((f) => f.method === call.method && f.path.test(path) && f.times > 0);
     if (fault) {
       fault.times--;
@@ -241,7 +290,111 @@ export class FakeDocker {
       this.containers.delete(container.Id);
       return reply(204);
     }
+    if (method === 'GET' && path === '/networks') return this.listNetworks(query, reply, error);
+    if (method === 'POST' && path === '/networks/create') return this.createNetwork(call.body, reply, error);
+    if ((match = /^\/networks\/([^/]+)$/.exec(path)) && (method === 'GET' || method === 'DELETE')) {
+      const found = this.network(decodeURIComponent(match[1] as string));
+      if (typeof found === 'string') return error(found.startsWith('network') ? 404 : 400, found);
+      if (method === 'GET') return reply(200, this.networkView(found));
+      if (found.predefined) return error(403, `${found.Name} is a pre-defined network and cannot be removed`);
+      if (this.attachedTo(found).length > 0) return error(403, `error while removing network: network ${found.Name} id ${found.Id} has active endpoints`);
+      this.networks.delete(found.Id);
+      return reply(204);
+    }
+    if ((match = /^\/networks\/([^/]+)\/(connect|disconnect)$/.exec(path)) && method === 'POST') {
+      const found = this.network(decodeURIComponent(match[1] as string));
+      if (typeof found === 'string') return error(found.startsWith('network') ? 404 : 400, found);
+      const body = (call.body ?? {}) as { Container?: unknown; EndpointConfig?: { Aliases?: unknown } | null };
+      const container = typeof body.Container === 'string' ? this.find(body.Container) : undefined;
+      if (!container) return error(404, `No such container: ${String(body.Container)}`);
+      if (match[2] === 'disconnect') {
+        if (!container.networks[found.Name]) return error(403, `container ${container.Id} is not connected to network ${found.Name}`);
+        delete container.networks[found.Name];
+        return reply(200);
+      }
+      if (container.networks[found.Name]) return error(403, `endpoint with name ${container.Name.slice(1)} already exists in network ${found.Name}`);
+      const aliases = body.EndpointConfig?.Aliases ?? null;
+      if (aliases !== null && (!Array.isArray(aliases) || !aliases.every((a) => typeof a === 'string'))) return error(400, 'json: cannot unmarshal into Go struct field EndpointSettings.Aliases of type []string');
+      if (aliases !== null && aliases.length > 0 && found.predefined) return error(400, 'network-scoped alias is supported only for containers in user defined networks');
+      container.networks[found.Name] = { NetworkID: found.Id, Aliases: aliases as string[] | null };
+      return reply(200);
+    }
     return error(404, 'page not found');
+  }
+
+  /** A network by id, id prefix or name, or the Engine's message when there is none or the name is ambiguous. */
+  private network(idOrName: string): FakeNetwork | string {
+    const byId = this.networks.get(idOrName);
+    if (byId) return byId;
+    const named = [...this.networks.values()].filter((n) => n.Name === idOrName);
+    if (named.length > 1) return `${named.length} matches found based on name: network ${idOrName} is ambiguous`;
+    if (named.length === 1) return named[0]!;
+    const prefixed = idOrName.length >= 12 ? [...this.networks.values()].filter((n) => n.Id.startsWith(idOrName)) : [];
+    return prefixed.length === 1 ? prefixed[0]! : `network ${idOrName} not found`;
+  }
+
+  private attachedTo(network: FakeNetwork): FakeContainer[] {
+    return [...this.containers.values()].filter((c) => c.networks[network.Name]?.NetworkID === network.Id);
+  }
+
+  private networkView(network: FakeNetwork): Record<string, unknown> {
+    return {
+      Name: network.Name,
+      Id: network.Id,
+      Created: network.Created,
+      Scope: 'local',
+      Driver: network.Driver,
+      EnableIPv6: false,
+      IPAM: { Driver: 'default', Options: null, Config: [] },
+      Internal: false,
+      Attachable: false,
+      Ingress: false,
+      ConfigFrom: { Network: '' },
+      ConfigOnly: false,
+      Containers: Object.fromEntries(this.attachedTo(network).map((c) => [c.Id, { Name: c.Name.slice(1) }])),
+      Options: {},
+      Labels: network.Labels,
+    };
+  }
+
+  /** `GET /networks`: the `name` filter matches parts of names, as the Engine's does; `label` as for containers. */
+  private listNetworks(query: Record<string, string>, reply: (status: number, body?: unknown) => void, error: (status: number, message: string) => void): void {
+    let filters: Record<string, string[]> = {};
+    if (query.filters) {
+      try {
+        filters = JSON.parse(query.filters) as Record<string, string[]>;
+      } catch {
+        return error(400, 'invalid filter');
+      }
+      for (const key of Object.keys(filters)) if (key !== 'name' && key !== 'label') return error(400, `invalid filter '${key}'`);
+    }
+    const names = filters.name ?? [];
+    const labels = filters.label ?? [];
+    const matches = [...this.networks.values()].filter(
+      (n) =>
+        (names.length === 0 || names.some((name) => n.Name.includes(name))) &&
+        labels.every((filter) => {
+          const eq = filter.indexOf('=');
+          return eq < 0 ? filter in n.Labels : n.Labels[filter.slice(0, eq)] === filter.slice(eq + 1);
+        }),
+    );
+    // The list does not say which containers are attached (only inspecting one network does).
+    reply(200, matches.map((n) => ({ ...this.networkView(n), Containers: {} })));
+  }
+
+  private createNetwork(body: unknown, reply: (status: number, body?: unknown) => void, error: (status: number, message: string) => void): void {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return error(400, 'network name is required');
+    const config = body as Record<string, unknown>;
+    for (const key of Object.keys(config)) if (!NETWORK_FIELDS.has(key)) return error(400, `json: unknown field "${key}"`);
+    if (typeof config.Name !== 'string' || config.Name === '') return error(400, 'network name is required');
+    if (config.Name in PREDEFINED_NETWORKS) return error(403, `${config.Name} is a pre-defined network and cannot be created`);
+    if (config.Driver !== undefined && config.Driver !== 'bridge') return error(404, `plugin "${String(config.Driver)}" not found`);
+    const labels = config.Labels ?? {};
+    if (typeof labels !== 'object' || labels === null || Object.values(labels).some((v) => typeof v !== 'string')) return error(400, 'json: cannot unmarshal into Go struct field NetworkCreateRequest.Labels of type map[string]string');
+    // Engines before API 1.44 check only when asked to (and not atomically: see addNetwork).
+    if (config.CheckDuplicate === true && [...this.networks.values()].some((n) => n.Name === config.Name)) return error(409, `network with name ${config.Name} already exists`);
+    const network = this.addNetwork(config.Name, labels as Record<string, string>);
+    reply(201, { Id: network.Id, Warning: '' });
   }
 
   private list(query: Record<string, string>, reply: (status: number, body?: unknown) => void, error: (status: number, message: string) => void): void {
@@ -281,8 +434,8 @@ export class FakeDocker {
         Labels: c.Config.Labels,
         State: c.state,
         Status: c.state === 'running' ? 'Up Less than a second' : c.state === 'exited' ? 'Exited (0) Less than a second ago' : 'Created',
-        HostConfig: { NetworkMode: 'default' },
-        NetworkSettings: { Networks: {} },
+        HostConfig: { NetworkMode: (c.HostConfig.NetworkMode as string | undefined) ?? 'default' },
+        NetworkSettings: { Networks: networksOf(c) },
         Mounts: [],
       })),
     );
@@ -338,6 +491,20 @@ export class FakeDocker {
     if (taken) {
       return error(409, `Conflict. The container name "${containerName}" is already in use by container "${taken.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
     }
+    const mode = hostConfig.NetworkMode === undefined || hostConfig.NetworkMode === 'default' ? 'bridge' : hostConfig.NetworkMode;
+    if (typeof mode !== 'string') return error(400, 'json: cannot unmarshal into Go struct field HostConfig.NetworkMode of type container.NetworkMode');
+    const network = this.network(mode);
+    if (typeof network === 'string') return error(network.startsWith('network') ? 404 : 400, network);
+    const endpoints = ((config.NetworkingConfig ?? {}) as { EndpointsConfig?: Record<string, { Aliases?: unknown } | null> }).EndpointsConfig ?? {};
+    if (Object.keys(endpoints).length > 1) return error(400, 'Container cannot be connected to network endpoints: ' + Object.keys(endpoints).join(', '));
+    let aliases: string[] | null = null;
+    for (const [key, endpoint] of Object.entries(endpoints)) {
+      if (this.network(key) !== network) return error(400, `the container's network mode is ${mode}, but its endpoint names network ${key}`);
+      const given = endpoint?.Aliases ?? null;
+      if (given !== null && (!Array.isArray(given) || !given.every((a) => typeof a === 'string'))) return error(400, 'json: cannot unmarshal into Go struct field EndpointSettings.Aliases of type []string');
+      if (given !== null && given.length > 0 && network.predefined) return error(400, 'network-scoped alias is supported only for containers in user defined networks');
+      aliases = given as string[] | null;
+    }
     const id = randomBytes(32).toString('hex');
     const { HostConfig: _host, NetworkingConfig: _network, ...rest } = config;
     this.containers.set(id, {
@@ -350,6 +517,7 @@ export class FakeDocker {
       state: 'created',
       ports: {},
       stopTimeouts: [],
+      networks: { [network.Name]: { NetworkID: network.Id, Aliases: aliases } },
     });
     reply(201, { Id: id, Warnings: [] });
   }
@@ -380,8 +548,12 @@ function inspect(c: FakeContainer): Record<string, unknown> {
     RestartCount: 0,
     HostConfig: c.HostConfig,
     Config: c.Config,
-    NetworkSettings: { Ports: running ? c.ports : {}, Networks: {} },
+    NetworkSettings: { Ports: running ? c.ports : {}, Networks: networksOf(c) },
   };
+}
+
+function networksOf(c: FakeContainer): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(c.networks).map(([name, n]) => [name, { IPAMConfig: null, Links: null, Aliases: n.Aliases, NetworkID: n.NetworkID, EndpointID: '', Gateway: '', IPAddress: '', MacAddress: '' }]));
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

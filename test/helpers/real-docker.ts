@@ -36,7 +36,12 @@ export interface RealDocker {
   /** Its command does not exist: the Engine refuses to start it. */
   broken: TestImage;
   /** One Engine API call, unversioned (the Engine answers in its own newest version): status and parsed body. */
-  api(method: 'GET' | 'POST' | 'DELETE', path: string): Promise<{ status: number; body: unknown }>;
+  api(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
+  /**
+   * Runs `cmd` inside a running container (`docker exec`, through the Engine API) and resolves
+   * with its exit code and output (stdout and stderr together, as a terminal shows them).
+   */
+  exec(containerId: string, cmd: string[]): Promise<{ exitCode: number; output: string }>;
 }
 
 /** Why the docker tests cannot run here, or undefined when they can. */
@@ -83,16 +88,38 @@ export function useRealDocker(): RealDocker {
       registry: env.HSP_TEST_REGISTRY!,
       httpd: testImage(env.HSP_TEST_IMAGE_HTTPD!),
       broken: testImage(env.HSP_TEST_IMAGE_BROKEN!),
-      async api(method, path) {
-        const response = await engine.request({ method, path, headers: { accept: 'application/json' } });
+      async api(method, path, body?) {
+        const response = await engine.request({
+          method,
+          path,
+          headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
         const text = await response.body.text();
-        let body: unknown = text;
+        let parsed: unknown = text;
         try {
-          body = text === '' ? undefined : JSON.parse(text);
+          parsed = text === '' ? undefined : JSON.parse(text);
         } catch {
           // Not JSON: the text is the answer.
         }
-        return { status: response.statusCode, body };
+        return { status: response.statusCode, body: parsed };
+      },
+      async exec(containerId, cmd) {
+        const created = await handle.api('POST', `/containers/${containerId}/exec`, { Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: true });
+        if (created.status !== 201) throw new Error(`docker exec ${cmd.join(' ')} in ${containerId.slice(0, 12)}: HTTP ${created.status} ${JSON.stringify(created.body)}`);
+        const id = (created.body as { Id: string }).Id;
+        // With a TTY the output comes as it is, not in the multiplexed frames of separate streams.
+        const started = await handle.api('POST', `/exec/${id}/start`, { Detach: false, Tty: true });
+        if (started.status !== 200) throw new Error(`docker exec ${cmd.join(' ')}: HTTP ${started.status} ${JSON.stringify(started.body)}`);
+        const output = typeof started.body === 'string' ? started.body : started.body === undefined ? '' : JSON.stringify(started.body);
+        // The output ends as the command does; the Engine records its exit code a moment later.
+        for (const deadline = Date.now() + 10_000; ; ) {
+          const { body } = await handle.api('GET', `/exec/${id}/json`);
+          const state = body as { Running: boolean; ExitCode: number | null };
+          if (!state.Running && state.ExitCode !== null) return { exitCode: state.ExitCode, output };
+          if (Date.now() > deadline) throw new Error(`docker exec ${cmd.join(' ')}: still running after its output ended`);
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
       },
     } satisfies RealDocker);
   }, 180_000);

@@ -42,6 +42,25 @@ export interface ContainerSummary {
   /** `created`, `running`, `paused`, `restarting`, `removing`, `exited` or `dead`. */
   State: string;
   Status: string;
+  /** The networks it is attached to, by name. */
+  NetworkSettings?: { Networks?: Record<string, EndpointSettings | null> | null } | null;
+}
+
+/** A container's attachment to one network (the fields read). */
+export interface EndpointSettings {
+  NetworkID?: string;
+  /** The names other containers of the network reach it by (its short id is among them on some Engines). */
+  Aliases?: string[] | null;
+}
+
+/** The fields of `GET /networks` items this client reads. */
+export interface NetworkSummary {
+  Id: string;
+  Name: string;
+  /** RFC 3339 with nanoseconds, e.g. `2024-01-01T00:00:00.123456789Z`. */
+  Created: string;
+  Driver: string;
+  Labels: Record<string, string> | null;
 }
 
 /** One line of `GET /events` (the fields read). */
@@ -59,7 +78,7 @@ export interface ContainerInspect {
   Name: string;
   State: { Status: string; Running: boolean };
   Config: { Image: string; Labels: Record<string, string> | null };
-  NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null };
+  NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> | null; Networks?: Record<string, EndpointSettings | null> | null };
 }
 
 /** The body of `POST /containers/create`: the container config with its HostConfig. */
@@ -72,9 +91,13 @@ export interface ContainerCreateBody {
   StopTimeout: number;
   HostConfig: {
     Memory?: number;
+    /** The user-defined network the container starts on (by name). */
+    NetworkMode: string;
     PortBindings: Record<string, { HostIp: string; HostPort: string }[]>;
     RestartPolicy: { Name: 'unless-stopped' };
   };
+  /** Its endpoint on that network: the aliases other containers reach it by. */
+  NetworkingConfig: { EndpointsConfig: Record<string, { Aliases?: string[] }> };
 }
 
 interface EngineResponse {
@@ -221,6 +244,42 @@ export class DockerEngine {
     const { body } = await this.call('GET', `/containers/${encodeURIComponent(id)}/json`, `inspect container ${short(id)}`, [200], { signal });
     if (body === null || typeof body !== 'object') throw new OrchestratorError(`${this.endpoint.host} answered the inspection of container ${short(id)} with no object.`);
     return body as ContainerInspect;
+  }
+
+  /** The networks named exactly `name` (the Engine's filter matches parts of names too). */
+  async listNetworks(name: string, signal?: AbortSignal): Promise<NetworkSummary[]> {
+    const query = new URLSearchParams({ filters: JSON.stringify({ name: [name] }) });
+    const { body } = await this.call('GET', `/networks?${query}`, 'list networks', [200], { signal });
+    if (!Array.isArray(body)) throw new OrchestratorError(`${this.endpoint.host} answered the network list with something that is not a list.`);
+    return (body as NetworkSummary[]).filter((network) => network.Name === name);
+  }
+
+  /**
+   * Creates a bridge network; `false` when one of that name exists already (HTTP 409: another
+   * deploy made it first). `CheckDuplicate` makes Engines before API 1.44 refuse a second network
+   * of the same name (newer ones always do, and ignore the field).
+   */
+  async createNetwork(name: string, labels: Record<string, string>, signal?: AbortSignal): Promise<boolean> {
+    const body = { Name: name, CheckDuplicate: true, Driver: 'bridge', Labels: labels };
+    const { status } = await this.call('POST', '/networks/create', `create network ${name}`, [201, 409], { body, signal });
+    return status === 201;
+  }
+
+  /** Removes a network; gone already is fine. */
+  async removeNetwork(id: string, signal?: AbortSignal): Promise<void> {
+    await this.call('DELETE', `/networks/${encodeURIComponent(id)}`, `remove network ${short(id)}`, [204, 404], { signal });
+  }
+
+  /** Attaches a (running) container to a network, with these aliases. */
+  async connectNetwork(networkId: string, containerId: string, aliases: string[], signal?: AbortSignal): Promise<void> {
+    const body = { Container: containerId, EndpointConfig: aliases.length > 0 ? { Aliases: aliases } : {} };
+    await this.call('POST', `/networks/${encodeURIComponent(networkId)}/connect`, `connect container ${short(containerId)} to network ${short(networkId)}`, [200], { body, signal });
+  }
+
+  /** Detaches a container from a network. */
+  async disconnectNetwork(networkId: string, containerId: string, signal?: AbortSignal): Promise<void> {
+    const body = { Container: containerId, Force: true };
+    await this.call('POST', `/networks/${encodeURIComponent(networkId)}/disconnect`, `disconnect container ${short(containerId)} from network ${short(networkId)}`, [200], { body, signal });
   }
 
   /** An image by reference (`name@sha256:…`, `name:tag`), or `undefined` when the Engine has none. */

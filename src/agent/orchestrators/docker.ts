@@ -16,13 +16,24 @@
  * the agent through the Engine's event stream (`watch`): a container of the platform that
  * stops or goes, unless this orchestrator stopped or removed it, makes the agent reconcile, and
  * `list` then reports the instance as degraded, to be deployed again.
+ *
+ * The platform's instances share a user-defined bridge network, `hsp-<platform id>`, made when
+ * first needed and labelled as the agent's. On it, the Engine's DNS resolves each task's alias
+ * (on the task's first replica; see `aliasOf`), which the report gives as the task's endpoints:
+ * how the platform's other instances reach it (autowiring hands them on). The network stays
+ * when the platform's last instance goes: it costs nothing empty, and removing it could pull it
+ * from under a deploy that has just found it. Containers deployed before there was a network
+ * are not recreated for it: `list` reports them as degraded, and the agent's deploy attaches
+ * them to it where they run.
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { imageOf, isUuid, taskPlansOf, type TaskPlan } from '../deployment.js';
-import type { AgentLog, Deployment, DeploymentReport, Orchestrator, Workload } from '../orchestrator.js';
+import type { AgentLog, Deployment, DeploymentReport, Endpoint, Orchestrator, Workload } from '../orchestrator.js';
 import { checkPulledDigest } from '../pinned-image.js';
-import { DockerEngine, short, type ContainerCreateBody, type ContainerInspect, type ContainerSummary, type EngineEvent } from './docker-engine.js';
+import { DockerEngine, short, type ContainerCreateBody, type ContainerInspect, type ContainerSummary, type EndpointSettings, type EngineEvent, type NetworkSummary } from './docker-engine.js';
+// The same task keys as the kubernetes orchestrator's object names (a pure module: no client).
+import { taskKeysOf } from './kubernetes-manifests.js';
 import { OrchestratorError } from './orchestrator-error.js';
 
 export const LABELS = {
@@ -52,6 +63,25 @@ const MAX_RETIRING = 10_000;
 /** After a lost event stream, the first retry waits this long, doubling up to the cap. */
 const EVENTS_RETRY_MS = { initial: 500, max: 30_000 };
 
+/** The platform's network: `hsp-<platform id>`. */
+export function networkNameOf(platformId: string): string {
+  return `hsp-${platformId.toLowerCase()}`;
+}
+
+/**
+ * The network alias of a task's first replica: `<task key>-<last 12 hex digits of the instance
+ * id>`, e.g. `web-3c2a1b0f-9f8e7d6c5b4a`. Short enough to read in a wired URL, a valid DNS label
+ * (at most 35 characters), stable across redeploys (new containers take it over from the old
+ * ones), distinct per task of an instance (the key's hash) and per instance (the random end of
+ * its UUID, random in version 4 and 7 alike).
+ */
+export function aliasOf(instanceId: string, taskKey: string): string {
+  return `${taskKey}-${instanceId.toLowerCase().replace(/-/g, '').slice(-12)}`;
+}
+
+/** `hsp-<instance>-<generation>-<task index>-<replica>`: the name every container of a deploy gets. */
+const CONTAINER_NAME = /^\/?hsp-[0-9a-f-]{36}-[0-9a-f]{8}-(\d+)-(\d+)$/;
+
 export interface DockerOrchestratorOptions {
   dockerHost: string;
   platformId: string;
@@ -79,6 +109,8 @@ export class DockerOrchestrator implements Orchestrator {
   private readonly retiring = new Set<string>();
   /** Ends the event stream on close. */
   private readonly closing = new AbortController();
+  /** The look for (or creation of) the platform's network in progress, shared by concurrent deploys. */
+  private networkLookup: Promise<string> | undefined;
 
   constructor(
     private readonly engine: DockerEngine,
@@ -159,9 +191,13 @@ export class DockerOrchestrator implements Orchestrator {
       const key = instanceId.toLowerCase();
       byInstance.set(key, [...(byInstance.get(key) ?? []), container]);
     }
+    const network = networkNameOf(this.platformId);
     return [...byInstance].map(([instanceId, group]) => {
       const fingerprint = currentFingerprint(group);
-      return fingerprint === undefined ? { instanceId, degraded: true } : { instanceId, fingerprint };
+      // Off the platform's network (deployed before there was one, or disconnected by hand), the
+      // instance is unreachable for the others: its deploy attaches it again.
+      const reachable = group.every((c) => c.NetworkSettings?.Networks?.[network] !== undefined);
+      return fingerprint === undefined || !reachable ? { instanceId, degraded: true } : { instanceId, fingerprint };
     });
   }
 
@@ -177,15 +213,21 @@ export class DockerOrchestrator implements Orchestrator {
       else longRunning.push(plan);
     }
     const expected = longRunning.reduce((sum, plan) => sum + plan.replicas, 0);
+    const keys = taskKeysOf(plans);
+    const aliases = (plan: TaskPlan, replica: number) => (replica === 0 ? [aliasOf(instanceId, keys[plan.index]!)] : []);
+    const endpoints = longRunning.flatMap((plan) => endpointsOf(plan, aliasOf(instanceId, keys[plan.index]!)));
 
     const existing = await this.containersOf(instanceId, signal);
     if (existing.length === expected && currentFingerprint(existing) === deployment.fingerprint) {
-      return this.report(deployment.fingerprint, existing.map((c) => c.Id), signal);
+      const running = await this.inspectAll(existing.map((c) => c.Id), signal);
+      await this.attach(running, plans, aliases, instanceId, signal);
+      return this.report(deployment.fingerprint, running, endpoints);
     }
 
     const image = imageOf(deployment);
     if (expected > 0) await this.engine.pullImage(image.name, image.digest ?? image.tag ?? 'latest', signal);
     if (expected > 0) await checkPulledDigest(this.engine, image, signal);
+    if (expected > 0) await this.network();
 
     // A fresh suffix per attempt: the new containers can run beside the old ones until those go.
     const generation = randomBytes(4).toString('hex');
@@ -196,13 +238,13 @@ export class DockerOrchestrator implements Orchestrator {
       for (const plan of longRunning) {
         for (let replica = 0; replica < plan.replicas; replica++) {
           const name = `hsp-${instanceId}-${generation}-${plan.index}-${replica}`;
-          created.push(await this.engine.createContainer(name, this.containerBody(deployment, image.reference, plan, replica, expected), signal));
+          created.push(await this.engine.createContainer(name, this.containerBody(deployment, image.reference, plan, replica, expected, aliases(plan, replica)), signal));
           starts.push(`task ${JSON.stringify(plan.name)}${plan.replicas > 1 ? ` (replica ${replica})` : ''}`);
         }
       }
       // Named by task, not by the new container's id: the same failure on a retry reads the same.
       for (const [index, id] of created.entries()) await this.engine.startContainer(id, signal, `start the container of ${starts[index]}`);
-      report = await this.report(deployment.fingerprint, created, signal);
+      report = this.report(deployment.fingerprint, await this.inspectAll(created, signal), endpoints);
     } catch (error) {
       await this.discard(created, instanceId, 'docker.cleanup_failed');
       throw error;
@@ -233,8 +275,75 @@ export class DockerOrchestrator implements Orchestrator {
     return this.engine.listContainers([`${LABELS.platform}=${this.platformId}`, `${LABELS.instance}=${instanceId}`], signal);
   }
 
-  private containerBody(deployment: Deployment, image: string, plan: TaskPlan, replica: number, expected: number): ContainerCreateBody {
+  /**
+   * The platform network's id, made when missing. One look at a time per orchestrator, so this
+   * agent's concurrent deploys never create it twice. Engines before API 1.44 still create two
+   * of one name when two processes create it at the same moment (their duplicate check is not
+   * atomic), and then refuse to start a container on either ("ambiguous"): every process keeps
+   * the oldest, and removes the others that carry the platform's label (empty, as they are new).
+   */
+  private network(): Promise<string> {
+    this.networkLookup ??= this.findOrCreateNetwork(this.closing.signal).finally(() => {
+      this.networkLookup = undefined;
+    });
+    return this.networkLookup;
+  }
+
+  private async findOrCreateNetwork(signal: AbortSignal): Promise<string> {
+    const name = networkNameOf(this.platformId);
+    let networks = await this.engine.listNetworks(name, signal);
+    if (networks.length === 0) {
+      // A 409 (someone made it meanwhile) is as good as a 201: it is there either way.
+      if (await this.engine.createNetwork(name, { [LABELS.platform]: this.platformId }, signal)) this.log('docker.network_created', { network: name });
+      networks = await this.engine.listNetworks(name, signal);
+      if (networks.length === 0) throw new OrchestratorError(`Docker created network ${name} but does not list it; was it removed at once?`);
+    }
+    const [kept, ...others] = [...networks].sort(byCreation);
+    let left = 0;
+    for (const other of others) {
+      if (other.Labels?.[LABELS.platform] !== this.platformId) {
+        left++;
+        continue;
+      }
+      try {
+        await this.engine.removeNetwork(other.Id, signal);
+        this.log('docker.network_duplicate_removed', { network: name, removed: short(other.Id), kept: short(kept!.Id) });
+      } catch (error) {
+        left++;
+        this.log('docker.network_duplicate_kept', { network: name, network_id: short(other.Id), error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    if (left > 0) throw new OrchestratorError(`Docker has ${left + 1} networks named ${name}, so it cannot attach containers to it; remove all but ${short(kept!.Id)} (docker network ls --filter name=${name}).`);
+    return kept!.Id;
+  }
+
+  /**
+   * Attaches running containers to the platform network where they are not on it (deployed
+   * before it existed, or disconnected by hand), each first replica with its alias: no new
+   * container, no restart.
+   */
+  private async attach(containers: ContainerInspect[], plans: TaskPlan[], aliases: (plan: TaskPlan, replica: number) => string[], instanceId: string, signal?: AbortSignal): Promise<void> {
+    const name = networkNameOf(this.platformId);
+    let networkId: string | undefined;
+    let attached = 0;
+    for (const container of containers) {
+      const match = CONTAINER_NAME.exec(container.Name);
+      const plan = match ? plans[Number(match[1])] : undefined;
+      const wanted = plan ? aliases(plan, Number(match![2])) : [];
+      const current: EndpointSettings | null | undefined = container.NetworkSettings?.Networks?.[name];
+      if (current && wanted.every((alias) => current.Aliases?.includes(alias))) continue;
+      networkId ??= await this.network();
+      // Aliases are set when a container joins: one missing its alias joins again.
+      if (current) await this.engine.disconnectNetwork(networkId, container.Id, signal);
+      await this.engine.connectNetwork(networkId, container.Id, wanted, signal);
+      attached++;
+    }
+    if (attached > 0) this.log('docker.network_attached', { instance_id: instanceId, network: name, containers: attached });
+  }
+
+  private containerBody(deployment: Deployment, image: string, plan: TaskPlan, replica: number, expected: number, aliases: string[]): ContainerCreateBody {
     const portKeys = plan.ports.map((port) => `${port}/tcp`);
+    const network = networkNameOf(this.platformId);
     return {
       Image: image,
       Env: Object.keys(plan.environment)
@@ -257,15 +366,22 @@ export class DockerOrchestrator implements Orchestrator {
         // An empty host port lets Docker choose a free one; the report says which it chose.
         PortBindings: Object.fromEntries(portKeys.map((key) => [key, [{ HostIp: '', HostPort: '' }]])),
         RestartPolicy: { Name: 'unless-stopped' },
+        NetworkMode: network,
       },
+      NetworkingConfig: { EndpointsConfig: { [network]: aliases.length > 0 ? { Aliases: aliases } : {} } },
     };
   }
 
-  private async report(fingerprint: string, ids: string[], signal?: AbortSignal): Promise<DeploymentReport> {
-    const workloads: ContainerReport[] = [];
-    for (const id of ids) workloads.push(containerReport(await this.engine.inspectContainer(id, signal)));
+  private async inspectAll(ids: string[], signal?: AbortSignal): Promise<ContainerInspect[]> {
+    const containers: ContainerInspect[] = [];
+    for (const id of ids) containers.push(await this.engine.inspectContainer(id, signal));
+    return containers;
+  }
+
+  private report(fingerprint: string, containers: ContainerInspect[], endpoints: Endpoint[]): DeploymentReport {
+    const workloads = containers.map(containerReport);
     workloads.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    return { orchestrator: this.name, fingerprint, workloads };
+    return { orchestrator: this.name, fingerprint, workloads, endpoints };
   }
 
   /** Stops and removes containers, logging (not throwing) failures: used on paths that already have an outcome. */
@@ -292,6 +408,19 @@ function currentFingerprint(containers: ContainerSummary[]): string | undefined 
   if (containers.length === 0 || fingerprints.size !== 1 || counts.size !== 1) return undefined;
   if (Number([...counts][0]) !== containers.length || !containers.every((c) => DEPLOYED_STATES.has(c.State))) return undefined;
   return [...fingerprints][0];
+}
+
+/** A task's ports at its alias on the platform network (plain HTTP inside the platform, as the specification has it). */
+function endpointsOf(plan: TaskPlan, alias: string): Endpoint[] {
+  if (plan.replicas < 1) return [];
+  return plan.ports.map((port) => ({ task: plan.name, port, host: alias, url: `http://${alias}:${port}` }));
+}
+
+/** Oldest first (by `Created`, to the nanosecond, then id): every agent keeps the same one of duplicate networks. */
+function byCreation(a: NetworkSummary, b: NetworkSummary): number {
+  const at = (network: NetworkSummary) => (network.Created ?? '').replace(/^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?/, (_all, base: string, fraction = '') => `${base}.${fraction.padEnd(9, '0')}`);
+  const [x, y] = [at(a), at(b)];
+  return x < y ? -1 : x > y ? 1 : a.Id < b.Id ? -1 : a.Id > b.Id ? 1 : 0;
 }
 
 function containerReport(container: ContainerInspect): ContainerReport {

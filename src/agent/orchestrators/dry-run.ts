@@ -4,7 +4,7 @@
  * the agent alone). Environment values never reach the log, only their names.
  */
 import { imageOf, taskPlansOf } from '../deployment.js';
-import type { AgentLog, Deployment, DeploymentReport, Orchestrator, Workload } from '../orchestrator.js';
+import type { AgentLog, Deployment, DeploymentReport, Endpoint, Orchestrator, Workload } from '../orchestrator.js';
 
 export class DryRunOrchestrator implements Orchestrator {
   readonly name = 'dry-run';
@@ -17,12 +17,13 @@ export class DryRunOrchestrator implements Orchestrator {
   }
 
   async deploy(deployment: Deployment): Promise<DeploymentReport> {
+    const plans = taskPlansOf(deployment);
     this.log('dry_run.deploy', {
       instance_id: deployment.instance.id,
       build_id: deployment.build.id,
       image: imageOf(deployment).reference,
       configuration: deployment.configuration.name,
-      tasks: taskPlansOf(deployment).map((plan) => ({
+      tasks: plans.map((plan) => ({
         name: plan.name,
         replicas: plan.replicas,
         memory_mib: plan.memoryMiB ?? null,
@@ -32,7 +33,12 @@ export class DryRunOrchestrator implements Orchestrator {
       environment: Object.keys(deployment.environment).sort(),
       fingerprint: deployment.fingerprint,
     });
-    return { orchestrator: this.name, fingerprint: deployment.fingerprint, workloads: [] };
+    // Where the tasks would listen were they run on this host: something for autowiring to hand
+    // on, so that an operator can watch the wiring of a platform before anything runs.
+    const endpoints: Endpoint[] = plans
+      .filter((plan) => plan.cron === undefined && plan.replicas > 0)
+      .flatMap((plan) => plan.ports.map((port) => ({ task: plan.name, port, host: '127.0.0.1', url: `http://127.0.0.1:${port}` })));
+    return { orchestrator: this.name, fingerprint: deployment.fingerprint, workloads: [], endpoints };
   }
 
   async remove(instanceId: string): Promise<void> {

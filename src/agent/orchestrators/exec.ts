@@ -10,7 +10,10 @@
  * - environment: the agent's, minus anything secret-looking, plus `HSP_ACTION`
  *   (`deploy`, `remove` or `list`), `HSP_INSTANCE_ID` and `HSP_PLATFORM_ID`;
  * - `deploy`: exit 0 when the instance runs; a JSON object on stdout, if any, goes into the
- *   report (its `workloads`, a list of objects, and any other keys it likes);
+ *   report (its `workloads`, a list of objects, and any other keys it likes). Its `endpoints`,
+ *   if any, say where the platform's other instances reach this one (autowiring hands them
+ *   on): a list of `{task, port, host, url}`; each one that is not valid is left out, with a
+ *   log line, and the deploy still counts;
  * - `remove`: exit 0 when the instance is gone (or was never there);
  * - `list`: a JSON array of the instance ids it runs; exiting non-zero or printing nothing
  *   means "cannot tell", and the agent then trusts what it last reported.
@@ -21,9 +24,10 @@
  * or ends it, before it runs another for the same instance.
  */
 import { spawn } from 'node:child_process';
+import { isIP } from 'node:net';
 import { imageOf, isUuid, taskPlansOf } from '../deployment.js';
 import { HookLocks, type HeldLock } from '../hook-locks.js';
-import type { AgentLog, Deployment, DeploymentReport, Orchestrator, Workload } from '../orchestrator.js';
+import type { AgentLog, Deployment, DeploymentReport, Endpoint, Orchestrator, Workload } from '../orchestrator.js';
 import { OrchestratorError, oneLine } from './orchestrator-error.js';
 
 export type ExecAction = 'deploy' | 'remove' | 'list';
@@ -57,6 +61,10 @@ export const EXEC_DEFAULTS = {
   orphanWaitMs: 30_000,
   /** A hook's report must fit in the instance's `launch_bindings` beside the operator's input. */
   maxReportBytes: 16 * 1024,
+  /** The longest endpoint URL taken from a hook (the longest URL every HTTP client handles). */
+  maxEndpointUrl: 2_000,
+  /** The longest task name taken in an endpoint. */
+  maxEndpointTask: 255,
 } as const;
 
 /** Names that usually hold credentials: the agent's own token and its key never reach a hook. */
@@ -164,8 +172,29 @@ export class ExecOrchestrator implements Orchestrator {
     if (!Array.isArray(workloads) || !workloads.every((w) => w !== null && typeof w === 'object' && !Array.isArray(w))) {
       throw new OrchestratorError(`The exec hook deployed instance ${instanceId} but its "workloads" is not a list of objects.`);
     }
+    // Checked here: other instances' environments are made of them (autowiring).
+    const endpoints = extra.endpoints === undefined ? {} : { endpoints: this.checkedEndpoints(extra.endpoints, instanceId) };
     // The agent's keys come last: a hook cannot claim another fingerprint than the one deployed.
-    return { ...extra, orchestrator: this.name, fingerprint: deployment.fingerprint, workloads: workloads as Record<string, unknown>[] };
+    return { ...extra, orchestrator: this.name, fingerprint: deployment.fingerprint, workloads: workloads as Record<string, unknown>[], ...endpoints };
+  }
+
+  /** The hook's endpoints that are valid; each one left out gets a log line saying why. */
+  private checkedEndpoints(value: unknown, instanceId: string): Endpoint[] {
+    if (!Array.isArray(value)) {
+      this.options.log('exec.endpoints_ignored', { level: 'warn', instance_id: instanceId, reason: '"endpoints" is not a list' });
+      return [];
+    }
+    const kept: Endpoint[] = [];
+    for (const [index, item] of value.entries()) {
+      const problem = endpointProblem(item);
+      if (problem === undefined) {
+        const { task, port, host, url } = item as Endpoint;
+        kept.push({ task, port, host, url });
+      } else {
+        this.options.log('exec.endpoint_ignored', { level: 'warn', instance_id: instanceId, index, reason: problem });
+      }
+    }
+    return kept;
   }
 
   async remove(instanceId: string, signal?: AbortSignal): Promise<void> {
@@ -315,6 +344,31 @@ function deploymentForHook(deployment: Deployment): Record<string, unknown> {
     })),
     environment: deployment.environment,
   };
+}
+
+/** RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens. */
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** Why a hook's endpoint cannot be used (one phrase naming the field), or undefined when it can. */
+export function endpointProblem(item: unknown): string | undefined {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return 'it is not an object';
+  const { task, port, host, url } = item as Record<string, unknown>;
+  if (typeof task !== 'string' || task.trim() === '' || task.length > EXEC_DEFAULTS.maxEndpointTask || /\p{Cc}/u.test(task)) {
+    return `"task" is not a task name (text of 1 to ${EXEC_DEFAULTS.maxEndpointTask} characters, on one line)`;
+  }
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65_535) return '"port" is not a whole number from 1 to 65535';
+  if (typeof host !== 'string' || (isIP(host) === 0 && !HOST_NAME.test(host))) return '"host" is not a host name or an IP address';
+  if (typeof url !== 'string' || url.length > EXEC_DEFAULTS.maxEndpointUrl) return `"url" is not text of at most ${EXEC_DEFAULTS.maxEndpointUrl} characters`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '"url" is not a URL';
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return '"url" is not an http or https URL';
+  // Credentials in a URL would land in other instances' environments and in the marketplace.
+  if (parsed.username !== '' || parsed.password !== '') return '"url" carries credentials';
+  return undefined;
 }
 
 function exitReason(run: HookRun): string {

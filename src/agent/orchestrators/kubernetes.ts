@@ -16,7 +16,9 @@
  *   to the rollout timeout, and only then removes what the instance no longer has (a task
  *   renamed or removed, a task that lost its ports): the old pods keep serving until the new
  *   ones are ready. The report is what the cluster says: ready replicas per task, and each
- *   Service's cluster IP and ports.
+ *   Service's cluster IP and ports; and, as endpoints, each Service port at the Service's DNS
+ *   name in the namespace (`http://<service>.<namespace>.svc:<port>`), which pods of the
+ *   platform's other instances resolve wherever they run in the cluster.
  * - `remove` deletes the instance's Deployments and Services (found by label, so whatever a
  *   crashed agent left is found too), with background propagation (kubernetes-client.ts).
  *
@@ -26,7 +28,7 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { setTimeout as delay } from 'node:timers/promises';
 import { imageOf, isUuid } from '../deployment.js';
-import type { AgentLog, Deployment, DeploymentReport, Orchestrator, Workload } from '../orchestrator.js';
+import type { AgentLog, Deployment, DeploymentReport, Endpoint, Orchestrator, Workload } from '../orchestrator.js';
 import { KubernetesClient, type KubernetesClientOptions, type ObjectKind } from './kubernetes-client.js';
 import { KUBE_ANNOTATIONS, KUBE_LABELS, manifestsFor, matchesApplied, type LiveObject, type Manifest, type TaskObjects } from './kubernetes-manifests.js';
 import { OrchestratorError } from './orchestrator-error.js';
@@ -207,6 +209,7 @@ export class KubernetesOrchestrator implements Orchestrator {
       fingerprint: deployment.fingerprint,
       namespace: this.client.namespace,
       workloads: manifests.tasks.map((task) => taskReport(task, rolledOut.get(task.deployment.metadata.name), live.get(task.service ? keyOf(task.service) : ''))),
+      endpoints: manifests.tasks.flatMap((task) => endpointsOf(task, this.client.namespace)),
     };
   }
 
@@ -325,6 +328,17 @@ function taskReport(task: TaskObjects, deployment: V1Deployment | undefined, ser
     };
   }
   return report;
+}
+
+/**
+ * A task's Service ports at the Service's namespaced DNS name: `<service>.<namespace>.svc`
+ * resolves from any namespace (the short name only from the same one), without assuming the
+ * cluster's domain (`cluster.local` is only the default).
+ */
+function endpointsOf(task: TaskObjects, namespace: string): Endpoint[] {
+  if (!task.service || task.plan.replicas < 1) return [];
+  const host = `${task.service.metadata.name}.${namespace}.svc`;
+  return task.service.spec.ports.map((p) => ({ task: task.plan.name, port: p.port, host, url: `http://${host}:${p.port}` }));
 }
 
 function describeMs(ms: number): string {

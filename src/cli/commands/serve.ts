@@ -11,6 +11,8 @@ import type { Writable } from 'node:stream';
 import { isMainThread } from 'node:worker_threads';
 import { keychainAbsence } from '../../auth/keychain-presence.js';
 import { describeDuration } from '../../server/db/database.js';
+import { startTelemetry, stopTelemetry } from '../../telemetry/process-telemetry.js';
+import { telemetrySettings, TelemetrySettingsError } from '../../telemetry/settings.js';
 import { InterruptedError, UsageError } from '../errors.js';
 import { connectTimeoutOf, serveLimits, type ServeLimitOptions } from './serve-limits.js';
 
@@ -80,6 +82,8 @@ export async function serveUntilStopped(options: ServeOptions, io: ServeIO, sign
   await stopped;
   // Closing waits for requests under way; a second signal means "now" (see above).
   await server.close();
+  // Then the last spans and metrics, within a bounded time.
+  await stopTelemetry();
 }
 
 export async function serve(options: ServeOptions, io: ServeIO, signal?: AbortSignal): Promise<{ close(): Promise<void> }> {
@@ -97,6 +101,7 @@ export async function serve(options: ServeOptions, io: ServeIO, signal?: AbortSi
   const databaseUrl = memory || options.dataDir !== undefined ? undefined : (options.databaseUrl ?? (env.DATABASE_URL || undefined));
   if (databaseUrl !== undefined) checkDatabaseUrl(databaseUrl, options.databaseUrl === undefined);
   const limits = serveLimits(options, env);
+  const telemetry = servedTelemetry(env);
 
   const { createMarketplaceServer } = await import('../../server/index.js');
   const { dataDir: defaultDataDir } = await import('../../server/paths.js');
@@ -106,6 +111,8 @@ export async function serve(options: ServeOptions, io: ServeIO, signal?: AbortSi
 
   let server: Awaited<ReturnType<typeof createMarketplaceServer>>;
   try {
+    // Before the app is built: it records requests only when telemetry runs (OTEL_EXPORTER_OTLP_ENDPOINT).
+    await startTelemetry(telemetry);
     server = await createMarketplaceServer({
       port,
       host,
@@ -121,6 +128,7 @@ export async function serve(options: ServeOptions, io: ServeIO, signal?: AbortSi
       signal,
     });
   } catch (error) {
+    await stopTelemetry();
     if (error instanceof StartInterruptedError) throw error;
     throw new StartupError(describeStartupError(error, { port, host, databaseUrl, dataDir }), { cause: error });
   }
@@ -132,6 +140,16 @@ export async function serve(options: ServeOptions, io: ServeIO, signal?: AbortSi
     io.stdout.write(`Sign in with: ${signInCommand(server.url, server.adminTokenFile, env)}\n`);
   }
   return server;
+}
+
+/** The server's own telemetry settings (OTEL_* variables); a variable that cannot work is a usage error. */
+function servedTelemetry(env: NodeJS.ProcessEnv) {
+  try {
+    return telemetrySettings(env, 'hsp-serve');
+  } catch (error) {
+    if (error instanceof TelemetrySettingsError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /**

@@ -21,12 +21,12 @@ export const dependencies: NounSpec<Dependency> = {
   api: (client) => boundApi(client.dependencies),
   fields: [
     { name: 'interface_id', flag: 'interface', description: 'the interface needed: name or id', required: true, resolve: reference(interfaceLookup) },
-    { name: 'mappings', type: 'json', description: "how the build's settings map onto the provider's, as a JSON object" },
+    { name: 'mappings', type: 'json', description: 'the variables the build gets from the provider, as a JSON object {"NAME": "source"}: a source is a parameter of its exposure, url, host, port, or a template such as "http://{host}:{port}/fhir"' },
   ],
   examples: {
     list: ['hsp dependencies list --product "My SMART App" --build 1.2.0'],
     show: ['hsp dependencies show "FHIR R4" --product "My SMART App" --build 1.2.0'],
-    create: ['hsp dependencies create --product "My SMART App" --build 1.2.0 --interface "FHIR R4" --mappings \'{"FHIR_URL":"base"}\''],
+    create: ['hsp dependencies create --product "My SMART App" --build 1.2.0 --interface "FHIR R4" --mappings \'{"FHIR_BASE_URL":"url"}\''],
     update: ['hsp dependencies update "FHIR R4" --product "My SMART App" --build 1.2.0 --mappings \'{}\''],
     delete: ['hsp dependencies delete "FHIR R4" --product "My SMART App" --build 1.2.0 --yes'],
   },

@@ -15,6 +15,7 @@ export type * from './entitlements.js';
 export type * from './claims.js';
 export type * from './vouchers.js';
 export type * from './attempts.js';
+export type * from './authorizations.js';
 export type * from './interfaces.js';
 export type * from './surrogates.js';
 export type * from './users.js';

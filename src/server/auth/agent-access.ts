@@ -7,7 +7,9 @@
  *   - read the catalogue (products and everything below them, licences, interfaces, badges),
  *   - read its own platform,
  *   - list and read that platform's instances, and report on them (PUT/PATCH `deployed_at`
- *     and `launch_bindings`).
+ *     and `launch_bindings`),
+ *   - ask whether the owner may use a product (`/authorizations/users/<owner>/products/…`):
+ *     the licence check before a deploy.
  *
  * Everything else is a 403: creating or deleting anything, other platforms, users, roles,
  * groups, identity providers, sessions. Routes are allowed by name, so a route added later is
@@ -26,13 +28,14 @@ interface Rule {
   /** Fastify route patterns, or a test on them. */
   route: (route: string) => boolean;
   /** Further conditions on the URL's ids. */
-  params?: (params: Params, platformId: string) => boolean;
+  params?: (params: Params, platformId: string, ownerId: string | undefined) => boolean;
 }
 
 const READ = ['GET', 'HEAD'] as const;
 const PLATFORM = '/users/:user_id/platforms/:id';
 const INSTANCES = '/users/:user_id/platforms/:platform_id/instances';
 const INSTANCE = `${INSTANCES}/:id`;
+const OWNER_AUTHORIZATION = '/authorizations/users/:user_id/products/:product_id';
 const CATALOGUE = /^\/(products|licenses|interfaces|badges|sub_products)(\/|$)/;
 
 const is = (...routes: string[]) => (route: string) => routes.includes(route);
@@ -46,9 +49,12 @@ const RULES: readonly Rule[] = [
   { methods: READ, route: is(PLATFORM), params: (p, own) => same(p.id, own) },
   { methods: READ, route: is(INSTANCES, INSTANCE), params: (p, own) => same(p.platform_id, own) },
   { methods: ['PUT', 'PATCH'], route: is(INSTANCE), params: (p, own) => same(p.platform_id, own) },
+  // The reference server's verb is PUT; POST is the same call.
+  { methods: ['PUT', 'POST'], route: is(OWNER_AUTHORIZATION), params: (p, _own, owner) => !!owner && same(p.user_id, owner) },
 ];
 
-const WHAT_AGENTS_MAY = "an agent token may only read the catalogue and its own platform, and list, read and report on that platform's instances";
+const WHAT_AGENTS_MAY =
+  "an agent token may only read the catalogue and its own platform, list, read and report on that platform's instances, and ask whether the platform's owner may use a product";
 
 /**
  * Before the body is read: refuses what an agent may never do. `route` is the matched route
@@ -57,7 +63,7 @@ const WHAT_AGENTS_MAY = "an agent token may only read the catalogue and its own 
 export function checkAgentRoute(caller: Caller, method: string, route: string | undefined, params: Params): void {
   const platformId = caller.platformId;
   if (!platformId || route === undefined) return;
-  const allowed = RULES.some((rule) => rule.methods.includes(method) && rule.route(route) && (rule.params?.(params, platformId) ?? true));
+  const allowed = RULES.some((rule) => rule.methods.includes(method) && rule.route(route) && (rule.params?.(params, platformId, caller.user?.id) ?? true));
   if (!allowed) throw new HttpError(403, `You are not allowed to ${method} ${route}: ${WHAT_AGENTS_MAY}.`);
 }
 

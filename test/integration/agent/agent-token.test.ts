@@ -144,7 +144,7 @@ describe('an agent token', () => {
     };
     const createProduct = await denied(client.products.create({ name: 'Not by an agent' }));
     expect(createProduct.serverMessage).toBe(
-      "You are not allowed to POST /products: an agent token may only read the catalogue and its own platform, and list, read and report on that platform's instances.",
+      "You are not allowed to POST /products: an agent token may only read the catalogue and its own platform, list, read and report on that platform's instances, and ask whether the platform's owner may use a product.",
     );
     await denied(client.instances.delete(w.owner.id, w.platformId, w.instanceId));
     await denied(client.instances.create(w.owner.id, w.platformId, { build_id: w.buildId }));

@@ -80,7 +80,7 @@ describe('the agent with the dry-run orchestrator', () => {
     expect(record.launch_bindings).toEqual({
       environment: { GREETING: 'bonjour' },
       note: 'kept',
-      deployment: { orchestrator: 'dry-run', fingerprint: done.fingerprint, workloads: [] },
+      deployment: { orchestrator: 'dry-run', fingerprint: done.fingerprint, workloads: [], endpoints: [{ task: 'web', port: 8080, host: '127.0.0.1', url: 'http://127.0.0.1:8080' }] },
     });
     expect(done).toMatchObject({ report: 'written', orchestrator: 'dry-run' });
 

@@ -94,6 +94,8 @@ async function until(condition: () => boolean, what: string, timeoutMs = 15_000)
 
 type Pod = { containers: { name: string; image: string; args?: string[]; env?: { name: string; value?: string }[]; ports?: { containerPort: number }[]; resources: { limits?: { memory: string } } }[] };
 const podOf = (object: StubObject) => (object.spec.template as { spec: Pod }).spec;
+/** A container's variables without the claim data (HSP_*), which every task gets and claim-data tests check. */
+const ownVariables = (env: unknown) => (env as { name: string }[] | undefined)?.filter((e) => !e.name.startsWith('HSP_'));
 const byTask = (objects: StubObject[], task: string) => objects.find((o) => o.metadata.annotations?.[KUBE_ANNOTATIONS.taskName] === task)!;
 
 // Each test starts an agent (and the first one loads the Kubernetes client): give them room on a busy machine.
@@ -115,14 +117,15 @@ describe('the agent with the kubernetes orchestrator', { timeout: 60_000 }, () =
     }
     expect(web.spec.replicas).toBe(2);
     expect(worker.spec.replicas).toBe(1);
+    expect(ownVariables(podOf(web).containers[0]?.env)).toEqual([
+      { name: 'API_KEY', value: 'k-123' },
+      { name: 'GREETING', value: 'bonjour' },
+      { name: 'PORT', value: '8080' },
+    ]);
+    expect(podOf(web).containers[0]?.env).toContainEqual({ name: 'HSP_INSTANCE_ID', value: instance.id });
     expect(podOf(web).containers).toMatchObject([
       {
         image: 'registry.example/cluster-app:2.0.0',
-        env: [
-          { name: 'API_KEY', value: 'k-123' },
-          { name: 'GREETING', value: 'bonjour' },
-          { name: 'PORT', value: '8080' },
-        ],
         ports: [{ containerPort: 8080, protocol: 'TCP' }],
         resources: { limits: { memory: '512Mi' } },
       },
@@ -159,6 +162,7 @@ describe('the agent with the kubernetes orchestrator', { timeout: 60_000 }, () =
           },
           { task: 'worker', deployment: worker.metadata.name, replicas: 1, ready_replicas: 1 },
         ],
+        endpoints: [{ task: 'web', port: 8080, host: `${web.metadata.name}.${NS}.svc`, url: `http://${web.metadata.name}.${NS}.svc:8080` }],
       },
     });
     await reportEchoed(agent, instance.id, done);
@@ -189,7 +193,7 @@ describe('the agent with the kubernetes orchestrator', { timeout: 60_000 }, () =
     expect(podOf(after).containers[0]?.env).toContainEqual({ name: 'GREETING', value: 'hola' });
     // Every task gets the instance's variables (as every docker container does), so both roll.
     expect(stub.applies().slice(applied).map((c) => c.resource)).toEqual(['deployments', 'deployments', 'services']);
-    expect(podOf(byTask(objectsOf(instance.id).deployments, 'worker')).containers[0]?.env).toEqual([{ name: 'GREETING', value: 'hola' }]);
+    expect(ownVariables(podOf(byTask(objectsOf(instance.id).deployments, 'worker')).containers[0]?.env)).toEqual([{ name: 'GREETING', value: 'hola' }]);
     expect((await retrieve(platform, instance.id)).launch_bindings).toMatchObject({ environment: { GREETING: 'hola' }, deployment: { fingerprint: second.fingerprint } });
 
     await owner.client.instances.delete(owner.id, platform.id, instance.id);

@@ -48,10 +48,10 @@ describe("a build's parts", () => {
     const notExposed = await hsp(['exposures', 'show', 'CDS Hooks', ...build], { env: env() });
     expect(notExposed).toMatchObject({ code: 1, stderr: 'No exposure with interface "CDS Hooks".\n' });
 
-    const dependency = json<Dependency>(await hsp(['dependencies', 'create', ...build, '--interface', 'CDS Hooks', '--mappings', '{"hook":"patient-view"}', '--json'], { env: env() }));
-    expect(dependency.mappings).toEqual({ hook: 'patient-view' });
+    const dependency = json<Dependency>(await hsp(['dependencies', 'create', ...build, '--interface', 'CDS Hooks', '--mappings', '{"HOOK":"patient-view"}', '--json'], { env: env() }));
+    expect(dependency.mappings).toEqual({ HOOK: 'patient-view' });
     const piped = ok(await hsp(['dependencies', 'list', ...build], { env: env() }));
-    expect(piped.stdout).toContain(`${dependency.id}\t${dependency.interface_id}\t{"hook":"patient-view"}\t`);
+    expect(piped.stdout).toContain(`${dependency.id}\t${dependency.interface_id}\t{"HOOK":"patient-view"}\t`);
     ok(await hsp(['dependencies', 'delete', 'CDS Hooks', ...build, '--yes'], { env: env() }));
   });
 

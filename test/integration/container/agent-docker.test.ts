@@ -51,6 +51,9 @@ onlyIf(!realDockerSkipReason, realDockerSkipReason ?? '').describe('hsp agent li
     for (const platformId of platforms) {
       const { body } = await docker.api('GET', `/containers/json?all=true&filters=${encodeURIComponent(JSON.stringify({ label: [`${LABELS.platform}=${platformId}`] }))}`);
       for (const container of body as { Id: string }[]) await docker.api('DELETE', `/containers/${container.Id}?force=true`);
+      // The platform's network, which the agent leaves when the last instance goes.
+      const { body: networks } = await docker.api('GET', `/networks?filters=${encodeURIComponent(JSON.stringify({ label: [`${LABELS.platform}=${platformId}`] }))}`);
+      for (const network of networks as { Id: string }[]) await docker.api('DELETE', `/networks/${network.Id}`);
     }
     if (tmp) await rm(tmp, { recursive: true, force: true });
   });

@@ -66,7 +66,7 @@ describe('hsp publish against a marketplace', () => {
     const api = interfaces.find((i) => i.uri === 'https://example.com/growth-api')!;
     const fhir = interfaces.find((i) => i.uri === 'http://hl7.org/fhir/R4')!;
     expect(s.exposures.map((e) => e.interface_id)).toEqual([api.id]);
-    expect(s.dependencies.map((d) => [d.interface_id, d.required, d.mappings])).toEqual([[fhir.id, true, { base: 'FHIR_URL' }]]);
+    expect(s.dependencies.map((d) => [d.interface_id, d.required, d.mappings])).toEqual([[fhir.id, true, { FHIR_URL: 'url' }]]);
     expect(s.screenshots.map((x) => x.caption)).toEqual(['Home']);
     // The seeded MIT licence is used, the product's own is created without an expiry.
     const licenses = await all(m.admin.licenses.list({ perPage: 100 }));

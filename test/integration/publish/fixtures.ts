@@ -111,7 +111,7 @@ export function growthManifest(dir: string, name: string): Manifest {
         },
       ],
       exposures: [{ interface: { name: 'Growth Charts API', uri: 'https://example.com/growth-api', version: '1' } }],
-      dependencies: [{ interface: { name: 'FHIR R4', uri: 'http://hl7.org/fhir/R4', version: '4.0.1' }, required: true, mappings: { base: 'FHIR_URL' } }],
+      dependencies: [{ interface: { name: 'FHIR R4', uri: 'http://hl7.org/fhir/R4', version: '4.0.1' }, required: true, mappings: { FHIR_URL: 'url' } }],
     },
   };
 }

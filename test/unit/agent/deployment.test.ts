@@ -123,7 +123,7 @@ describe('toDeployment', () => {
       ['shell metacharacters in the image', (i) => ({ ...i, build: { ...i.build, container_repository: 'x;rm -rf /tmp' } }), 'the image reference "x;rm -rf /tmp:1.2.3" is not a repository'],
       ['command substitution in the tag', (i) => ({ ...i, build: { ...i.build, container_tag: '$(id)' } }), 'container_tag "$(id)" is neither a tag'],
       ['a build without an image', (i) => ({ ...i, build: { ...i.build, container_repository: null } }), 'names no container image'],
-      ['a build without configurations', (i) => ({ ...i, configurations: [] }), 'has no configuration to deploy'],
+      ['a build whose configurations cannot be read', (i) => ({ ...i, configurations: [{ ...(i.configurations[0] as Configuration), id: '../x' }] }), 'has no configuration that can be read'],
       ['a configuration without tasks', (i) => ({ ...i, tasks: [] }), 'has no tasks'],
       ['LD_PRELOAD=x; as an input name', (i) => ({ ...i, instance: { ...i.instance, launch_bindings: { environment: { 'LD_PRELOAD=x;': '/tmp/evil.so' } } } }), 'launch_bindings.environment has the variable name "LD_PRELOAD=x;", which is not [A-Z0-9_]+'],
       ['a lowercase input name', (i) => ({ ...i, instance: { ...i.instance, launch_bindings: { environment: { path: '/x' } } } }), 'variable name "path"'],

@@ -75,7 +75,9 @@ describe('docker orchestrator', () => {
         },
         ExposedPorts: { '80/tcp': {} },
         StopTimeout: 15,
-        HostConfig: { Memory: 256 * 1024 * 1024, PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] }, RestartPolicy: { Name: 'unless-stopped' } },
+        HostConfig: { Memory: 256 * 1024 * 1024, PortBindings: { '80/tcp': [{ HostIp: '', HostPort: '' }] }, RestartPolicy: { Name: 'unless-stopped' }, NetworkMode: `hsp-${deployment.platformId}` },
+        // Only the first replica carries the task's alias (docker-network.test.ts).
+        NetworkingConfig: { EndpointsConfig: { [`hsp-${deployment.platformId}`]: replica === 0 ? { Aliases: [expect.stringMatching(/^web-[0-9a-f]{8}-[0-9a-f]{12}$/)] } : {} } },
       });
     }
     expect(engine.running()).toHaveLength(2);
@@ -86,7 +88,7 @@ describe('docker orchestrator', () => {
     expect(hostPorts.map((p) => p?.container)).toEqual([80, 80]);
     expect(new Set(hostPorts.map((p) => p?.host)).size).toBe(2);
     expect(report.workloads[0]).toMatchObject({ task: 'web', replica: 0, container_id: expect.stringMatching(/^[0-9a-f]{64}$/), name: expect.stringMatching(/^hsp-/) });
-    expect(logs.map((l) => l.event)).toEqual(['docker.connected', 'docker.deployed']);
+    expect(logs.map((l) => l.event)).toEqual(['docker.connected', 'docker.network_created', 'docker.deployed']);
     expect(JSON.stringify(logs)).not.toContain('http://api');
   });
 

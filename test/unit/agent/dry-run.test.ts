@@ -16,7 +16,13 @@ describe('dry-run orchestrator', () => {
     const dryRun = await createOrchestrator('dry-run', { log: (event, fields) => logs.push({ event, ...(fields ? { fields } : {}) }), platformId: deployment.platformId });
 
     expect(await dryRun.list()).toBeUndefined();
-    expect(await dryRun.deploy(deployment)).toEqual({ orchestrator: 'dry-run', fingerprint: deployment.fingerprint, workloads: [] });
+    // Endpoints at loopback with the declared ports, for the long-running tasks only.
+    expect(await dryRun.deploy(deployment)).toEqual({
+      orchestrator: 'dry-run',
+      fingerprint: deployment.fingerprint,
+      workloads: [],
+      endpoints: [{ task: 'web', port: 80, host: '127.0.0.1', url: 'http://127.0.0.1:80' }],
+    });
     await dryRun.remove(deployment.instance.id);
 
     expect(logs).toEqual([

@@ -148,6 +148,8 @@ describe('kubernetes orchestrator', { timeout: 60_000 }, () => {
           },
         },
       ],
+      // Each Service port at the Service's DNS name in the namespace.
+      endpoints: [8080, 9090].map((port) => ({ task: 'web', port, host: `${service?.metadata.name}.${NS}.svc`, url: `http://${service?.metadata.name}.${NS}.svc:${port}` })),
     });
     expect(service?.spec.clusterIP).toMatch(/^10\.96\.\d+\.\d+$/);
     expect(logs.map((l) => l.event)).toEqual(['kubernetes.connected', 'kubernetes.deployed']);

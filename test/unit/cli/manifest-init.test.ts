@@ -44,7 +44,7 @@ describe('hsp init from flags (no terminal)', () => {
     expect(text).toMatch(/^# hsp\.yaml: a product, and one build of it, for an HL7 HSP Marketplace\.\n/);
     expect(text).toContain('\n# The product as the marketplace lists it.');
     expect(text).toContain('\n  # Optional:\n  # uri: https://example.org/product\n');
-    expect(text.endsWith('\n  # dependencies: [{interface: FHIR R4, required: true}]\n')).toBe(true);
+    expect(text.endsWith('\n  # dependencies: [{interface: FHIR R4, required: true, mappings: {FHIR_BASE_URL: url}}]\n')).toBe(true);
     const { manifest, warnings } = await loadManifest(file, { strict: true });
     expect(warnings).toEqual([]);
     expect(manifest.product).toEqual({

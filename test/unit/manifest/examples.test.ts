@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadManifest } from '../../../src/manifest/load.js';
 
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
-const MANIFESTS = ['smart-app/hsp.yaml', 'cds-hooks/hsp.yaml', 'content-library/hsp.yaml', 'bilirubin-chart/marketplace.json'];
+const MANIFESTS = ['smart-app/hsp.yaml', 'cds-hooks/hsp.yaml', 'fhir-server/hsp.yaml', 'content-library/hsp.yaml', 'bilirubin-chart/marketplace.json'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('examples/', () => {
@@ -37,7 +37,9 @@ describe('examples/', () => {
     const tasks = manifest.build.configurations[0]!.tasks;
     expect(tasks.map((t) => t.cron)).toEqual([undefined, '0 2 * * *']);
     expect(manifest.build.exposures).toEqual([{ interface: { name: 'CDS Hooks', uri: 'https://cds-hooks.hl7.org/2.0', version: '2.0' } }]);
-    expect(manifest.build.dependencies).toEqual([{ interface: { name: 'FHIR R4', uri: 'http://hl7.org/fhir/R4', version: '4.0.1' }, required: true }]);
+    expect(manifest.build.dependencies).toEqual([
+      { interface: { name: 'FHIR R4', uri: 'http://hl7.org/fhir/R4', version: '4.0.1' }, required: true, mappings: { FHIR_SERVER_URL: 'http://{host}:{port}{FHIR_BASE_PATH}' } },
+    ]);
   });
 
   it('the content library: a content folder and no image', async () => {

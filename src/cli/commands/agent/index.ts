@@ -28,7 +28,8 @@ export function agentCommand(run: Runner): Command {
     .option('--health-port <port>', 'serve /healthz and /readyz on this port (127.0.0.1)')
     .option('--grace-period <duration>', 'how long to let in-flight actions finish after SIGTERM, e.g. 30s', '30s')
     .option('--key-file <file>', "the agent's private key (default: the one `hsp agent register` wrote)")
-    .option('--concurrency <n>', 'instances deployed at once', '4');
+    .option('--concurrency <n>', 'instances deployed at once', '4')
+    .option('--otel-collector-url <url>', "the platform's OpenTelemetry collector, given to every deployed task as OPENTELEMETRY_COLLECTOR_URL (env HSP_OTEL_COLLECTOR_URL)");
   listen.action(run(async (ctx, opts) => (await import('./listen.js')).listen(ctx, opts)));
   agent.addCommand(
     withExamples(listen, [
@@ -36,6 +37,7 @@ export function agentCommand(run: Runner): Command {
       'hsp agent listen --platform my-host --orchestrator exec --exec /usr/local/bin/deploy-hook',
       'hsp agent listen --platform my-cluster --orchestrator kubernetes --namespace hsp-apps',
       'hsp agent listen --platform my-host --orchestrator dry-run --health-port 8081',
+      'hsp agent listen --platform my-host --otel-collector-url http://otel-collector:4318',
     ]),
   );
 

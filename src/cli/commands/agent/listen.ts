@@ -9,8 +9,16 @@
  * within --grace-period (and aborts them after), and exits 0. A configuration that cannot work
  * (bad flags, an unknown platform, an unreachable Docker Engine or Kubernetes API server) ends at
  * once with one sentence.
+ *
+ * Telemetry: `--otel-collector-url` (env HSP_OTEL_COLLECTOR_URL) is the collector the platform
+ * provides its products; every deployed task gets it as OPENTELEMETRY_COLLECTOR_URL. The
+ * agent's own traces and metrics (deploys, removals, reconciles) go wherever the standard
+ * OTEL_EXPORTER_OTLP_ENDPOINT says, and only when it is set (../../../telemetry/settings.ts).
  */
 import type { LogLevel } from '../../../agent/log.js';
+import type { AgentLog } from '../../../agent/orchestrator.js';
+import { startTelemetry, stopTelemetry } from '../../../telemetry/process-telemetry.js';
+import { telemetrySettings, TelemetrySettingsError, type TelemetrySettings } from '../../../telemetry/settings.js';
 import type { CliContext } from '../../context.js';
 import { UsageError } from '../../errors.js';
 
@@ -26,6 +34,7 @@ export interface ListenOptions {
   gracePeriod?: string;
   keyFile?: string;
   concurrency?: string;
+  otelCollectorUrl?: string;
 }
 
 const ORCHESTRATORS = ['docker', 'kubernetes', 'exec', 'dry-run'] as const;
@@ -43,6 +52,10 @@ interface Settings {
   graceMs: number;
   concurrency: number;
   logLevel: LogLevel;
+  /** Given to every deployed task as OPENTELEMETRY_COLLECTOR_URL. */
+  collectorUrl?: string;
+  /** The agent's own telemetry; absent: off. */
+  telemetry?: TelemetrySettings;
 }
 
 export async function listen(ctx: CliContext, flags: Record<string, unknown>, signals: NodeJS.EventEmitter = process): Promise<void> {
@@ -60,7 +73,17 @@ export async function listen(ctx: CliContext, flags: Record<string, unknown>, si
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     const { createLogger } = await import('../../../agent/log.js');
-    const log = createLogger(ctx.io.stdout, { level: settings.logLevel });
+    let log: AgentLog = createLogger(ctx.io.stdout, { level: settings.logLevel });
+    // First in, last out: the final events of the stop are in the last batch sent.
+    const telemetry = await startTelemetry(settings.telemetry);
+    if (telemetry) {
+      const traced = (await import('../../../telemetry/agent-log.js')).traceAgentLog(log, telemetry);
+      log = traced.log;
+      cleanups.push(async () => {
+        traced.endOpen();
+        await stopTelemetry();
+      });
+    }
     const { agentClient } = await import('../../../agent/credentials.js');
     const { client, platform, auth } = await agentClient(ctx, { platform: opts.platform, keyFile: opts.keyFile });
     cleanups.push(() => client.close());
@@ -83,7 +106,8 @@ export async function listen(ctx: CliContext, flags: Record<string, unknown>, si
     });
 
     const { Agent } = await import('../../../agent/agent.js');
-    const agent = new Agent({ client, platform, orchestrator, log, concurrency: settings.concurrency });
+    const environment = settings.collectorUrl ? { OPENTELEMETRY_COLLECTOR_URL: settings.collectorUrl } : undefined;
+    const agent = new Agent({ client, platform, orchestrator, log, concurrency: settings.concurrency, ...(environment ? { environment } : {}) });
 
     if (settings.healthPort !== undefined) {
       const { startHealthServer } = await import('../../../agent/health.js');
@@ -128,6 +152,7 @@ function listenOptions(flags: Record<string, unknown>): ListenOptions {
     gracePeriod: text(flags.gracePeriod),
     keyFile: text(flags.keyFile),
     concurrency: text(flags.concurrency),
+    otelCollectorUrl: text(flags.otelCollectorUrl),
   };
 }
 
@@ -174,7 +199,49 @@ async function checkedSettings(opts: ListenOptions, env: NodeJS.ProcessEnv, debu
   const level = env.HSP_LOG_LEVEL?.trim().toLowerCase() || (debug ? 'debug' : 'info');
   if (!LOG_LEVELS.includes(level as LogLevel)) throw new UsageError(`HSP_LOG_LEVEL must be debug, info, warn or error, not "${env.HSP_LOG_LEVEL}".`);
 
-  return { kind, exec, dockerHost, ...(kubernetes ? { kubernetes } : {}), healthPort, graceMs, concurrency: Number(concurrencyText), logLevel: level as LogLevel };
+  // The flag, else the environment, as for every other setting of a service.
+  const collectorUrl = collectorUrlOf(opts.otelCollectorUrl, env.HSP_OTEL_COLLECTOR_URL);
+
+  let telemetry: TelemetrySettings | undefined;
+  try {
+    telemetry = telemetrySettings(env, 'hsp-agent');
+  } catch (error) {
+    if (error instanceof TelemetrySettingsError) throw new UsageError(error.message);
+    throw error;
+  }
+
+  return {
+    kind,
+    exec,
+    dockerHost,
+    ...(kubernetes ? { kubernetes } : {}),
+    healthPort,
+    graceMs,
+    concurrency: Number(concurrencyText),
+    logLevel: level as LogLevel,
+    ...(collectorUrl ? { collectorUrl } : {}),
+    ...(telemetry ? { telemetry } : {}),
+  };
+}
+
+/**
+ * The collector URL the tasks get: an http:// or https:// URL, as an OTLP/HTTP exporter takes
+ * it. An empty flag or variable means none.
+ */
+function collectorUrlOf(flag: string | undefined, fromEnv: string | undefined): string | undefined {
+  const [name, text] = flag !== undefined ? ['--otel-collector-url', flag] : ['HSP_OTEL_COLLECTOR_URL', fromEnv];
+  const value = text?.trim();
+  if (!value) return undefined;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    // Not a URL at all: said below, as a URL of another scheme is.
+  }
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new UsageError(`${name} must be an http:// or https:// URL, such as http://otel-collector:4318, not ${JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)}.`);
+  }
+  return value;
 }
 
 /**

@@ -1,0 +1,68 @@
+/**
+ * Licence-aware deploys: before the agent deploys an instance, it asks the marketplace whether
+ * the platform's owner may use the instance's product (api.md's dynamic Authorization, through
+ * any entitlement), and does not deploy on a "no".
+ *
+ * Asked only before a deploy, never for an instance that runs unchanged: a "yes" spends one use
+ * of a counted licence. A marketplace without the route (the reference server, an older hsp)
+ * checks no licences, and the agent deploys as it always did; any other failure to get an
+ * answer is no answer, and the deploy waits for the retry.
+ */
+import { NotFoundError, type Marketplace } from '../index.js';
+import type { AgentLog } from './orchestrator.js';
+
+export type LicenceVerdict =
+  /** `checked: false`: the marketplace has no authorization route. */
+  | { authorized: true; checked: boolean }
+  /** One sentence about the instance: why it may not run. */
+  | { authorized: false; reason: string };
+
+export class LicenceCheck {
+  private unsupportedLogged = false;
+
+  constructor(
+    private readonly client: Marketplace,
+    /** The platform owner: the user whose entitlements count. */
+    private readonly ownerId: string,
+    private readonly log: AgentLog,
+  ) {}
+
+  async check(instanceId: string, productId: string, signal?: AbortSignal): Promise<LicenceVerdict> {
+    let answer;
+    try {
+      answer = await this.client.authorizations.user(this.ownerId, productId, { signal });
+    } catch (error) {
+      if (!(error instanceof NotFoundError) || !isMissingRoute(error.body)) throw error;
+      // Asked again at the next deploy, so a marketplace upgraded meanwhile starts checking.
+      if (!this.unsupportedLogged) {
+        this.unsupportedLogged = true;
+        this.log('licence.unchecked', { reason: 'The marketplace has no authorization endpoint, so the agent deploys without licence checks.' });
+      }
+      return { authorized: true, checked: false };
+    }
+    if (answer.authorized === true) {
+      this.log('licence.granted', { instance: instanceId, product: productId, entitlement: answer.entitlement_id ?? null, uses_left: answer.uses_left ?? null });
+      return { authorized: true, checked: true };
+    }
+    const why = typeof answer.reason === 'string' && answer.reason.trim() !== '' ? sentenceTail(answer.reason) : 'the marketplace gave no reason';
+    return { authorized: false, reason: `Instance ${instanceId}: the platform's owner may not use product ${productId}: ${why}.` };
+  }
+}
+
+/**
+ * A 404 for the route itself, not for a user or product it names: the reference server's Rails
+ * answer has no message (`{"status":404,"error":"Not Found"}`) and `hsp serve` says "No route
+ * for …"; a 404 about an unknown user or product says which, in a sentence.
+ */
+function isMissingRoute(body: unknown): boolean {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return true;
+  const message = (body as Record<string, unknown>).message;
+  return typeof message !== 'string' || message.startsWith('No route for ');
+}
+
+/** A server's sentence placed after a colon: first letter lowered unless it is a name, no final period, one line, short. */
+function sentenceTail(reason: string): string {
+  const line = reason.replace(/\s+/g, ' ').trim().replace(/\.$/, '');
+  const clipped = line.length > 300 ? `${line.slice(0, 300)}…` : line;
+  return /^[A-Z][a-z]/.test(clipped) ? clipped.charAt(0).toLowerCase() + clipped.slice(1) : clipped;
+}

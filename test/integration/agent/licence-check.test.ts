@@ -1,0 +1,160 @@
+/**
+ * Licence-aware deploys against a real `hsp serve` (PGlite, or PostgreSQL with
+ * HSP_TEST_DATABASE_URL): the agent does not deploy a product its platform's owner holds no
+ * entitlement for, says why on the instance, and deploys once a voucher is redeemed (no event
+ * tells it: its retry finds out). A marketplace without the authorization route (the reference
+ * server, an older hsp) checks no licences: the agent deploys, and says so once.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Agent } from '../../../src/agent/agent.js';
+import { DryRunOrchestrator } from '../../../src/agent/orchestrators/dry-run.js';
+import { Marketplace, type Instance, type Platform } from '../../../src/index.js';
+import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
+import { deployableBuild, startAgent } from './harness.js';
+import { RecordingOrchestrator } from './recording-orchestrator.js';
+
+const m = useMarketplace({ cable: { pingIntervalMs: 200 } });
+const running: Agent[] = [];
+afterEach(async () => {
+  for (const agent of running.splice(0)) await agent.stop(1_000);
+});
+
+let owner: TestUser;
+beforeAll(async () => {
+  owner = await m.user('Lena Licensee');
+});
+
+async function newPlatform(name: string): Promise<Platform> {
+  return owner.client.platforms.create(owner.id, { name: `${name}-${randomUUID().slice(0, 8)}` });
+}
+
+/** A published product with a deployable build, offered under an indefinite licence. */
+async function licensedProduct() {
+  const { productId, buildId } = await deployableBuild(m, { name: `Licensed app ${randomUUID().slice(0, 8)}` });
+  const license = await m.admin.licenses.create({ name: `Site licence ${randomUUID().slice(0, 8)}`, url: `https://example.com/licences/${randomUUID()}`, expiry: 'indefinite' });
+  const productLicense = await m.admin.productLicenses.create(productId, { license_id: license.id });
+  return { productId, buildId, productLicenseId: productLicense.id };
+}
+
+function retrieve(platform: Platform, id: string): Promise<Instance> {
+  return owner.client.instances.retrieve(owner.id, platform.id, id);
+}
+
+describe('licence-aware deploys', { timeout: 60_000 }, () => {
+  it('refuses an unlicensed product with the reason on the instance, retries, and deploys once a voucher is redeemed', async () => {
+    const { productId, buildId, productLicenseId } = await licensedProduct();
+    const platform = await newPlatform('licensed');
+    const started = await startAgent(owner, platform, new DryRunOrchestrator(() => {}));
+    running.push(started.agent);
+    const { logs, orchestrator } = started;
+    const instance = await owner.client.instances.create(owner.id, platform.id, { build_id: buildId });
+
+    const refused = await logs.waitFor((e) => e.event === 'deploy.unlicensed' && e.instance === instance.id, 'the refusal');
+    const reason = String(refused.reason);
+    expect(reason).toMatch(new RegExp(`^Instance ${instance.id}: the platform's owner may not use product ${productId}: no entitlement of user "Lena Licensee".*\\.$`));
+    expect(reason).not.toContain('\n');
+    await logs.waitFor((e) => e.event === 'report.cleared' && e.instance === instance.id, 'the failure report');
+    const record = await retrieve(platform, instance.id);
+    expect(record.deployed_at).toBeNull();
+    expect(record.launch_bindings.deployment).toMatchObject({ orchestrator: 'dry-run', error: reason, failed_at: expect.any(String) });
+    expect(orchestrator.deploys.get(instance.id)).toBeUndefined();
+
+    // No event says a licence was granted: the agent asks again, with its backoff.
+    const second = logs.length;
+    await logs.waitFor((e) => e.event === 'deploy.unlicensed' && e.instance === instance.id, 'a retry', second);
+    expect(orchestrator.deploys.get(instance.id)).toBeUndefined();
+
+    // The publisher issues a voucher; redeeming it gives the redeemer an entitlement.
+    const voucher = await m.admin.vouchers.create({ product_license_id: productLicenseId, code: `WELCOME-${randomUUID().slice(0, 8)}` });
+    const entitlement = await m.admin.entitlements.create({ user_id: owner.id, product_license_id: productLicenseId, valid_from: new Date(Date.now() - 60_000).toISOString() });
+    await m.admin.vouchers.update(voucher.id, { redeemed_at: new Date().toISOString(), redeemed_by: owner.id, entitlement_id: entitlement.id });
+
+    const deployed = await logs.waitFor((e) => e.event === 'deploy.done' && e.instance === instance.id, 'the deploy after the redemption', 0, 20_000);
+    expect(logs.of('licence.granted', instance.id)).toHaveLength(1);
+    expect(logs.of('licence.granted', instance.id)[0]).toMatchObject({ product: productId, entitlement: entitlement.id });
+    await logs.waitFor((e) => e.event === 'instance.unchanged' && e.instance === instance.id, 'the echo of the report', logs.entries.indexOf(deployed));
+    await started.agent.settled();
+    const after = await retrieve(platform, instance.id);
+    expect(after.deployed_at).not.toBeNull();
+    expect(after.launch_bindings.deployment).not.toHaveProperty('error');
+    expect(orchestrator.deploys.get(instance.id)).toBe(1);
+
+    // Every question was an Attempt on the marketplace, the last one granted.
+    const attempts = (await m.admin.attempts.list({ product_id: productId }).toArray()).filter((a) => a.product_id === productId && a.claimant_id === owner.id);
+    expect(attempts.length).toBeGreaterThanOrEqual(3);
+    expect(attempts.filter((a) => a.claim_id !== null)).toHaveLength(1);
+
+    // Running unchanged, it is not asked about again (a yes spends a use of a counted licence).
+    const asked = attempts.length;
+    await owner.client.instances.update(owner.id, platform.id, instance.id, { launch_bindings: { ...after.launch_bindings, note: 'an edit the agent does not read' } });
+    await logs.waitFor((e) => e.event === 'instance.unchanged' && e.instance === instance.id, 'the unchanged instance', logs.length);
+    await started.agent.settled();
+    const later = (await m.admin.attempts.list({ product_id: productId }).toArray()).filter((a) => a.product_id === productId && a.claimant_id === owner.id);
+    expect(later).toHaveLength(asked);
+  });
+
+  it('deploys a product without a licence, which needs none', async () => {
+    const { buildId } = await deployableBuild(m);
+    const platform = await newPlatform('free');
+    const started = await startAgent(owner, platform, new DryRunOrchestrator(() => {}));
+    running.push(started.agent);
+    const instance = await owner.client.instances.create(owner.id, platform.id, { build_id: buildId });
+    await started.logs.waitFor((e) => e.event === 'deploy.done' && e.instance === instance.id, 'the deploy');
+    expect(started.logs.of('deploy.unlicensed')).toEqual([]);
+    expect(started.logs.of('licence.granted', instance.id)).toHaveLength(1);
+  });
+
+  describe('a marketplace without the authorization route', () => {
+    let proxy: Server;
+    let proxyUrl: string;
+    beforeAll(async () => {
+      proxy = await withoutAuthorizations(m.url);
+      proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+
+    it('deploys without licence checks, and says so once', async () => {
+      const { buildId } = await licensedProduct();
+      const platform = await newPlatform('no-route');
+      const client = new Marketplace({ baseUrl: proxyUrl, token: owner.token, dialect: 'r2', maxRetries: 0 });
+      // The events come from the real server: the stand-in forwards plain HTTP only.
+      const recording = new RecordingOrchestrator();
+      const started = await startAgent({ client }, platform, recording, { eventsClient: owner.client });
+      running.push(started.agent);
+      const instances = await Promise.all([1, 2].map(() => owner.client.instances.create(owner.id, platform.id, { build_id: buildId })));
+      for (const instance of instances) await started.logs.waitFor((e) => e.event === 'deploy.done' && e.instance === instance.id, `the deploy of ${instance.id}`);
+      expect(started.logs.of('licence.unchecked')).toEqual([
+        expect.objectContaining({ reason: 'The marketplace has no authorization endpoint, so the agent deploys without licence checks.' }),
+      ]);
+      expect(started.logs.of('deploy.unlicensed')).toEqual([]);
+      // The tasks are told where their marketplace is: the one the agent uses.
+      expect(recording.environmentOf(instances[0]!.id, 'web')).toMatchObject({ HSP_MARKETPLACE_URL: proxyUrl, HSP_INSTANCE_ID: instances[0]!.id, HSP_CLAIMANT_ID: owner.id });
+      expect((await retrieve(platform, instances[0]!.id)).deployed_at).not.toBeNull();
+    });
+  });
+});
+
+/**
+ * `hsp serve` as a server that predates `/authorizations`: a plain HTTP proxy answering those
+ * paths as the reference server's Rails does for a route it does not have.
+ */
+async function withoutAuthorizations(target: string): Promise<Server> {
+  const upstream = new URL(target);
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/authorizations')) {
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 404, error: 'Not Found' }));
+      return;
+    }
+    const forwarded = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forwarded.on('error', () => res.writeHead(502).end());
+    req.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
