@@ -1,4 +1,8 @@
-/** `/vouchers`: bearer codes for a product licence, managed by the product's owner. */
+/**
+ * `/vouchers`: bearer codes for a product licence, managed by the product's owner. Whoever holds
+ * a code redeems it for an entitlement through `POST /vouchers/redeem` (../../routes/vouchers.ts),
+ * and may then read the voucher.
+ */
 import { productOwner, type ResourceDefinition } from '../definition.js';
 import { ALL_VERBS, productOf } from './access.js';
 
