@@ -396,7 +396,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** Oldest first, then by id: the same order whatever order a server lists them in. */
-function byCreation(a: { created_at?: string; id: string }, b: { created_at?: string; id: string }): number {
+export function byCreation(a: { created_at?: string; id: string }, b: { created_at?: string; id: string }): number {
   const at = Date.parse(String(a.created_at));
   const bt = Date.parse(String(b.created_at));
   if (at !== bt && !(Number.isNaN(at) && Number.isNaN(bt))) return Number.isNaN(at) ? 1 : Number.isNaN(bt) ? -1 : at - bt;
@@ -416,7 +416,7 @@ function lowerFirst(text: string): string {
 }
 
 /** A value quoted for a message: JSON-escaped, and clipped so a huge value stays short. */
-function quoted(value: unknown): string {
+export function quoted(value: unknown): string {
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);

@@ -19,6 +19,7 @@
  * out, never an exception.
  */
 import type { Dependency } from '../index.js';
+import { byCreation, quoted } from './deployment.js';
 import type { Endpoint } from './orchestrator.js';
 
 /** One instance of the platform, as wiring sees it. */
@@ -282,25 +283,6 @@ function evaluate(source: string, provider: Provider, unknown: (name: string) =>
   return missing ? undefined : value;
 }
 
-/** Oldest first, then by id: the same order whatever order a server lists them in. */
-function byCreation(a: { created_at?: string; id: string }, b: { created_at?: string; id: string }): number {
-  const at = Date.parse(String(a.created_at));
-  const bt = Date.parse(String(b.created_at));
-  if (at !== bt && !(Number.isNaN(at) && Number.isNaN(bt))) return Number.isNaN(at) ? 1 : Number.isNaN(bt) ? -1 : at - bt;
-  return String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0;
-}
-
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
-/** A value quoted for a message: JSON-escaped, and clipped so a huge value stays short. */
-function quoted(value: unknown): string {
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }
