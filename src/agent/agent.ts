@@ -51,6 +51,11 @@ export interface AgentOptions {
   retry?: { initialMs?: number; maxMs?: number };
   /** Variables the platform gives every deployed task (e.g. OPENTELEMETRY_COLLECTOR_URL). */
   environment?: Record<string, string>;
+  /**
+   * `false`: deploy without asking the marketplace whether the owner may use the product, for a
+   * marketplace whose authorization endpoint is broken (default true; licence-check.ts).
+   */
+  licenceCheck?: boolean;
 }
 
 /** A reason to converge one instance; several coalesce into one run. */
@@ -140,7 +145,7 @@ export class Agent implements HealthProbe {
     this.catalog = new BuildCatalog(options.client);
     this.environment = checkedPlatformEnvironment(options.environment);
     this.wiring = new WiringContext(this.place, this.catalog, this.environment);
-    this.licences = new LicenceCheck(options.client, options.platform.user_id, options.log);
+    this.licences = new LicenceCheck(options.client, options.platform.user_id, options.log, options.licenceCheck ?? true);
     this.followers = new Coalescer(options.reconcileDebounceMs ?? 250, () => this.followProviders());
     this.queue = new KeyedQueue(options.concurrency ?? 4, (instanceId, error) => this.failed(instanceId, error));
   }
@@ -168,6 +173,7 @@ export class Agent implements HealthProbe {
       this.requestReconcile('subscribed');
     });
     this.log('agent.started', { platform: this.platformId, orchestrator: this.orchestrator.name, concurrency: this.options.concurrency ?? 4 });
+    this.licences.announce();
     // What changes on the host behind the agent's back is learnt as what changed while it was
     // away: by a reconcile.
     this.orchestrator.watch?.((reason) => this.requestReconcile(reason, this.options.reconcileDebounceMs ?? 250), this.listing.signal);

@@ -7,15 +7,23 @@
  * of a counted licence. A marketplace without the route (the reference server, an older hsp)
  * checks no licences, and the agent deploys as it always did; any other failure to get an
  * answer is no answer, and the deploy waits for the retry.
+ *
+ * An operator may turn the checks off (`enabled: false`: `hsp agent listen --no-licence-check`),
+ * for a marketplace whose authorization endpoint exists but is broken (the reference server's
+ * answers 500 for real ids, and fail-closed would then never deploy anything): the agent says so
+ * once when it starts, and deploys without asking.
  */
 import { NotFoundError, type Marketplace } from '../index.js';
 import type { AgentLog } from './orchestrator.js';
 
 export type LicenceVerdict =
-  /** `checked: false`: the marketplace has no authorization route. */
+  /** `checked: false`: the marketplace has no authorization route, or the checks are off. */
   | { authorized: true; checked: boolean }
   /** One sentence about the instance: why it may not run. */
   | { authorized: false; reason: string };
+
+/** Logged once at start when the operator turned the checks off. */
+export const CHECKS_OFF = "Licence checks are turned off, so the agent deploys without asking the marketplace whether the platform's owner may use each product.";
 
 export class LicenceCheck {
   private unsupportedLogged = false;
@@ -25,9 +33,17 @@ export class LicenceCheck {
     /** The platform owner: the user whose entitlements count. */
     private readonly ownerId: string,
     private readonly log: AgentLog,
+    /** `false`: the operator turned the checks off; every deploy goes ahead unasked. */
+    private readonly enabled = true,
   ) {}
 
+  /** At the agent's start: says once that licences go unchecked, when they do. */
+  announce(): void {
+    if (!this.enabled) this.log('licence.unchecked', { level: 'warn', reason: CHECKS_OFF });
+  }
+
   async check(instanceId: string, productId: string, signal?: AbortSignal): Promise<LicenceVerdict> {
+    if (!this.enabled) return { authorized: true, checked: false };
     let answer;
     try {
       answer = await this.client.authorizations.user(this.ownerId, productId, { signal });
@@ -52,9 +68,10 @@ export class LicenceCheck {
 /**
  * A 404 for the route itself, not for a user or product it names: the reference server's Rails
  * answer has no message (`{"status":404,"error":"Not Found"}`) and `hsp serve` says "No route
- * for …"; a 404 about an unknown user or product says which, in a sentence.
+ * for …"; a 404 about an unknown user or product says which, in a sentence. `body` is the
+ * NotFoundError's.
  */
-function isMissingRoute(body: unknown): boolean {
+export function isMissingRoute(body: unknown): boolean {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return true;
   const message = (body as Record<string, unknown>).message;
   return typeof message !== 'string' || message.startsWith('No route for ');

@@ -6,7 +6,11 @@ export interface Dependency extends Record_ {
   interface_id: string;
   /** A column the reference server neither accepts nor renders; in the specification. */
   required?: boolean | null;
-  /** How the build's settings map onto the provider's; a JSON column, sent as a string. */
+  /**
+   * The variables the dependent gets from its provider: `{ENV_NAME: source}`, a source being a
+   * parameter of the provider's exposure, `url`, `host`, `port`, or a `{placeholder}` template
+   * of those. A JSON column, sent as a string.
+   */
   mappings?: Record<string, unknown> | null;
 }
 

@@ -1,5 +1,7 @@
 import type { ListParams } from '../pagination.js';
+import type { RequestOptions } from '../transport.js';
 import type { ClientId, Record_ } from './common.js';
+import type { Entitlement } from './entitlements.js';
 
 /** A bearer code bound to one product licence, redeemable for an entitlement. */
 export interface Voucher extends Record_ {
@@ -30,3 +32,17 @@ export type VoucherUpdateParams = Partial<Omit<VoucherCreateParams, 'id'>>;
 
 /** The reference server answers with a bare array and ignores these. */
 export type VoucherListParams = ListParams;
+
+/** `vouchers.redeem`: whom the entitlement is for, and the request's options. */
+export interface VoucherRedeemParams extends RequestOptions {
+  /**
+   * Redeem for this user instead of yourself: needs `users.update`, or ownership of the
+   * voucher's product.
+   */
+  user_id?: string;
+}
+
+/** A redeemed voucher, with the entitlement its redemption created. */
+export interface VoucherRedemption extends Voucher {
+  entitlement: Entitlement;
+}

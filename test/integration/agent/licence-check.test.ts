@@ -1,15 +1,17 @@
 /**
  * Licence-aware deploys against a real `hsp serve` (PGlite, or PostgreSQL with
  * HSP_TEST_DATABASE_URL): the agent does not deploy a product its platform's owner holds no
- * entitlement for, says why on the instance, and deploys once a voucher is redeemed (no event
- * tells it: its retry finds out). A marketplace without the authorization route (the reference
- * server, an older hsp) checks no licences: the agent deploys, and says so once.
+ * entitlement for, says why on the instance, and deploys once the owner redeems a voucher (no
+ * event tells it: its retry finds out). A marketplace without the authorization route (the
+ * reference server, an older hsp) checks no licences: the agent deploys, and says so once; so
+ * does an agent whose operator turned the checks off.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../../src/agent/agent.js';
+import { CHECKS_OFF } from '../../../src/agent/licence-check.js';
 import { DryRunOrchestrator } from '../../../src/agent/orchestrators/dry-run.js';
 import { Marketplace, type Instance, type Platform } from '../../../src/index.js';
 import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
@@ -67,10 +69,12 @@ describe('licence-aware deploys', { timeout: 60_000 }, () => {
     await logs.waitFor((e) => e.event === 'deploy.unlicensed' && e.instance === instance.id, 'a retry', second);
     expect(orchestrator.deploys.get(instance.id)).toBeUndefined();
 
-    // The publisher issues a voucher; redeeming it gives the redeemer an entitlement.
-    const voucher = await m.admin.vouchers.create({ product_license_id: productLicenseId, code: `WELCOME-${randomUUID().slice(0, 8)}` });
-    const entitlement = await m.admin.entitlements.create({ user_id: owner.id, product_license_id: productLicenseId, valid_from: new Date(Date.now() - 60_000).toISOString() });
-    await m.admin.vouchers.update(voucher.id, { redeemed_at: new Date().toISOString(), redeemed_by: owner.id, entitlement_id: entitlement.id });
+    // The publisher hands the platform's owner a voucher code; the owner redeems it (the
+    // marketplace's redemption operation), which gives them an entitlement.
+    const code = `WELCOME-${randomUUID().slice(0, 8)}`;
+    await m.admin.vouchers.create({ product_license_id: productLicenseId, code });
+    const { entitlement } = await owner.client.vouchers.redeem(code);
+    expect(entitlement).toMatchObject({ user_id: owner.id, product_license_id: productLicenseId });
 
     const deployed = await logs.waitFor((e) => e.event === 'deploy.done' && e.instance === instance.id, 'the deploy after the redemption', 0, 20_000);
     expect(logs.of('licence.granted', instance.id)).toHaveLength(1);
@@ -105,6 +109,26 @@ describe('licence-aware deploys', { timeout: 60_000 }, () => {
     await started.logs.waitFor((e) => e.event === 'deploy.done' && e.instance === instance.id, 'the deploy');
     expect(started.logs.of('deploy.unlicensed')).toEqual([]);
     expect(started.logs.of('licence.granted', instance.id)).toHaveLength(1);
+  });
+
+  it('with the checks turned off, says so once at start and deploys a licensed product without asking', async () => {
+    const { productId, buildId } = await licensedProduct();
+    const platform = await newPlatform('unchecked');
+    const started = await startAgent(owner, platform, new DryRunOrchestrator(() => {}), { licenceCheck: false });
+    running.push(started.agent);
+    const { logs } = started;
+    const announced = logs.of('licence.unchecked');
+    expect(announced).toEqual([expect.objectContaining({ level: 'warn', reason: CHECKS_OFF })]);
+    expect(logs.entries.indexOf(announced[0]!)).toBe(logs.entries.findIndex((e) => e.event === 'agent.started') + 1);
+
+    const instances = await Promise.all([1, 2].map(() => owner.client.instances.create(owner.id, platform.id, { build_id: buildId })));
+    for (const instance of instances) await logs.waitFor((e) => e.event === 'deploy.done' && e.instance === instance.id, `the deploy of ${instance.id}`);
+    expect(logs.of('licence.unchecked')).toHaveLength(1);
+    expect(logs.of('deploy.unlicensed')).toEqual([]);
+    expect(logs.of('licence.granted')).toEqual([]);
+    // Not asked: the marketplace recorded no attempt for the product.
+    expect((await m.admin.attempts.list({ product_id: productId }).toArray()).filter((a) => a.product_id === productId)).toEqual([]);
+    expect((await retrieve(platform, instances[0]!.id)).deployed_at).not.toBeNull();
   });
 
   describe('a marketplace without the authorization route', () => {

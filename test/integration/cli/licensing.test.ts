@@ -60,7 +60,7 @@ describe('hsp entitlements', () => {
 });
 
 describe('hsp vouchers', () => {
-  it('creates vouchers, finds them by code and redeems one once', async () => {
+  it('creates vouchers, finds them by code and redeems one once, for an entitlement', async () => {
     const voucher = json<Voucher>(await hsp(['vouchers', 'create', '--product-license', offerId, '--code', 'WELCOME-1', '--json'], { env: env() }));
     expect(voucher).toMatchObject({ code: 'WELCOME-1', redeemed_at: null });
     ok(await hsp(['vouchers', 'create', '--product-license', offerId, '--code', 'OLD', '--expires-at', '2020-01-01T00:00:00Z'], { env: env() }));
@@ -69,18 +69,18 @@ describe('hsp vouchers', () => {
     expect(table.stderr).toBe('2 vouchers\n');
 
     const redeemed = ok(await hsp(['vouchers', 'redeem', 'WELCOME-1', '--user', 'Pat Patient'], { env: env() }));
-    expect(redeemed.stderr).toBe('✓ Redeemed voucher WELCOME-1\n');
     const shown = json<Voucher>(await hsp(['vouchers', 'show', 'WELCOME-1', '--json'], { env: env() }));
+    expect(redeemed.stderr).toBe(`✓ Redeemed voucher WELCOME-1: entitlement ${shown.entitlement_id} for Pat Patient\n`);
     expect(shown.redeemed_by).toBe(patient.id);
     expect(shown.redeemed_at).not.toBeNull();
+    expect(await m.admin.entitlements.retrieve(shown.entitlement_id!)).toMatchObject({ user_id: patient.id, product_license_id: offerId });
 
     const twice = await hsp(['vouchers', 'redeem', 'WELCOME-1'], { env: env() });
-    expect(twice).toMatchObject({ code: 1, stderr: `Voucher WELCOME-1 was already redeemed on ${shown.redeemed_at}.\n` });
+    expect(twice).toMatchObject({ code: 1, stderr: `POST /vouchers/redeem failed with HTTP 409 (conflict): This voucher was already redeemed on ${shown.redeemed_at}.\n` });
     const expired = await hsp(['vouchers', 'redeem', 'OLD'], { env: env() });
-    expect(expired.code).toBe(1);
-    expect(expired.stderr).toMatch(/^Voucher OLD expired on 2020-01-01/);
+    expect(expired).toMatchObject({ code: 1, stderr: 'POST /vouchers/redeem failed with HTTP 422 (validation failed): This voucher expired on 2020-01-01T00:00:00.000Z, so it can no longer be redeemed.\n' });
     const unknown = await hsp(['vouchers', 'redeem', 'NOPE'], { env: env() });
-    expect(unknown).toMatchObject({ code: 1, stderr: 'No voucher with code "NOPE".\n' });
+    expect(unknown).toMatchObject({ code: 1, stderr: 'POST /vouchers/redeem failed with HTTP 404 (not found): No voucher with that code.\n' });
     const noDelete = await hsp(['vouchers', 'delete', 'OLD'], { env: env() });
     expect(noDelete.code).toBe(2);
   });

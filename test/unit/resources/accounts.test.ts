@@ -415,6 +415,16 @@ const rows: Row[] = [
     result: { ...voucher, redeemed_at: T1, redeemed_by: USER, entitlement_id: ENTITLEMENT },
   },
   { name: 'vouchers.delete', call: (c) => c.vouchers.delete(VOUCHER, opts), method: 'DELETE', path: `/vouchers/${VOUCHER}`, reply: null, status: 204, result: null },
+  {
+    name: 'vouchers.redeem',
+    call: (c) => c.vouchers.redeem('SPRING-2026', { user_id: USER, ...opts }),
+    method: 'POST',
+    path: '/vouchers/redeem',
+    body: { voucher: { code: 'SPRING-2026', user_id: USER } },
+    status: 201,
+    reply: { ...voucher, redeemed_at: T1, redeemed_by: USER, entitlement_id: ENTITLEMENT, entitlement },
+    result: { ...voucher, redeemed_at: T1, redeemed_by: USER, entitlement_id: ENTITLEMENT, entitlement },
+  },
 
   // attempts
   {

@@ -29,7 +29,10 @@ export function agentCommand(run: Runner): Command {
     .option('--grace-period <duration>', 'how long to let in-flight actions finish after SIGTERM, e.g. 30s', '30s')
     .option('--key-file <file>', "the agent's private key (default: the one `hsp agent register` wrote)")
     .option('--concurrency <n>', 'instances deployed at once', '4')
-    .option('--otel-collector-url <url>', "the platform's OpenTelemetry collector, given to every deployed task as OPENTELEMETRY_COLLECTOR_URL (env HSP_OTEL_COLLECTOR_URL)");
+    .option('--otel-collector-url <url>', "the platform's OpenTelemetry collector, given to every deployed task as OPENTELEMETRY_COLLECTOR_URL (env HSP_OTEL_COLLECTOR_URL)")
+    // Both forms, so that "not given" is told apart and HSP_AGENT_LICENCE_CHECK decides then.
+    .addOption(new Option('--licence-check').hideHelp())
+    .option('--no-licence-check', "deploy without asking the marketplace whether the platform's owner may use each product: for a marketplace whose authorization endpoint is broken (env HSP_AGENT_LICENCE_CHECK=false)");
   listen.action(run(async (ctx, opts) => (await import('./listen.js')).listen(ctx, opts)));
   agent.addCommand(
     withExamples(listen, [
@@ -38,6 +41,7 @@ export function agentCommand(run: Runner): Command {
       'hsp agent listen --platform my-cluster --orchestrator kubernetes --namespace hsp-apps',
       'hsp agent listen --platform my-host --orchestrator dry-run --health-port 8081',
       'hsp agent listen --platform my-host --otel-collector-url http://otel-collector:4318',
+      'hsp agent listen --platform my-host --no-licence-check',
     ]),
   );
 

@@ -14,6 +14,11 @@
  * provides its products; every deployed task gets it as OPENTELEMETRY_COLLECTOR_URL. The
  * agent's own traces and metrics (deploys, removals, reconciles) go wherever the standard
  * OTEL_EXPORTER_OTLP_ENDPOINT says, and only when it is set (../../../telemetry/settings.ts).
+ *
+ * Licences: before each deploy the agent asks the marketplace whether the platform's owner may
+ * use the product, and does not deploy on a "no" or on no answer. `--no-licence-check` (env
+ * HSP_AGENT_LICENCE_CHECK=false) turns that off, for a marketplace whose authorization endpoint
+ * exists but fails (the reference server's answers 500).
  */
 import type { LogLevel } from '../../../agent/log.js';
 import type { AgentLog } from '../../../agent/orchestrator.js';
@@ -35,6 +40,8 @@ export interface ListenOptions {
   keyFile?: string;
   concurrency?: string;
   otelCollectorUrl?: string;
+  /** `false`: --no-licence-check; `true`: --licence-check; absent: HSP_AGENT_LICENCE_CHECK decides. */
+  licenceCheck?: boolean;
 }
 
 const ORCHESTRATORS = ['docker', 'kubernetes', 'exec', 'dry-run'] as const;
@@ -56,6 +63,8 @@ interface Settings {
   collectorUrl?: string;
   /** The agent's own telemetry; absent: off. */
   telemetry?: TelemetrySettings;
+  /** Whether the agent asks the marketplace about licences before a deploy. */
+  licenceCheck: boolean;
 }
 
 export async function listen(ctx: CliContext, flags: Record<string, unknown>, signals: NodeJS.EventEmitter = process): Promise<void> {
@@ -107,7 +116,7 @@ export async function listen(ctx: CliContext, flags: Record<string, unknown>, si
 
     const { Agent } = await import('../../../agent/agent.js');
     const environment = settings.collectorUrl ? { OPENTELEMETRY_COLLECTOR_URL: settings.collectorUrl } : undefined;
-    const agent = new Agent({ client, platform, orchestrator, log, concurrency: settings.concurrency, ...(environment ? { environment } : {}) });
+    const agent = new Agent({ client, platform, orchestrator, log, concurrency: settings.concurrency, licenceCheck: settings.licenceCheck, ...(environment ? { environment } : {}) });
 
     if (settings.healthPort !== undefined) {
       const { startHealthServer } = await import('../../../agent/health.js');
@@ -153,6 +162,7 @@ function listenOptions(flags: Record<string, unknown>): ListenOptions {
     keyFile: text(flags.keyFile),
     concurrency: text(flags.concurrency),
     otelCollectorUrl: text(flags.otelCollectorUrl),
+    licenceCheck: typeof flags.licenceCheck === 'boolean' ? flags.licenceCheck : undefined,
   };
 }
 
@@ -202,6 +212,9 @@ async function checkedSettings(opts: ListenOptions, env: NodeJS.ProcessEnv, debu
   // The flag, else the environment, as for every other setting of a service.
   const collectorUrl = collectorUrlOf(opts.otelCollectorUrl, env.HSP_OTEL_COLLECTOR_URL);
 
+  // The flag, else the environment; on unless turned off.
+  const licenceCheck = opts.licenceCheck ?? switchOf('HSP_AGENT_LICENCE_CHECK', env.HSP_AGENT_LICENCE_CHECK) ?? true;
+
   let telemetry: TelemetrySettings | undefined;
   try {
     telemetry = telemetrySettings(env, 'hsp-agent');
@@ -221,7 +234,20 @@ async function checkedSettings(opts: ListenOptions, env: NodeJS.ProcessEnv, debu
     logLevel: level as LogLevel,
     ...(collectorUrl ? { collectorUrl } : {}),
     ...(telemetry ? { telemetry } : {}),
+    licenceCheck,
   };
+}
+
+const ON = ['true', '1', 'yes', 'on'];
+const OFF = ['false', '0', 'no', 'off'];
+
+/** An on/off environment variable: true/false (also 1/0, yes/no, on/off); unset or empty: undefined. */
+function switchOf(name: string, value: string | undefined): boolean | undefined {
+  const text = value?.trim().toLowerCase();
+  if (!text) return undefined;
+  if (ON.includes(text)) return true;
+  if (OFF.includes(text)) return false;
+  throw new UsageError(`${name} must be true or false, not ${JSON.stringify(value!.length > 40 ? `${value!.slice(0, 40)}…` : value)}.`);
 }
 
 /**
