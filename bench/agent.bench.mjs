@@ -4,8 +4,10 @@
  *
  * - Latency: from the REST call that creates an instance to the agent's report landing on it
  *   (the instance's `updated` event with `deployed_at` set), one instance at a time.
- * - Burst: many creates at once; every instance deployed exactly once (the dry-run orchestrator
- *   logs each deploy call it gets), and each one's own report converging to nothing.
+ * - Burst: many creates at once, timed until every report has landed (the creates' own time is
+ *   shown beside it: the agent cannot finish before the marketplace has created them); every
+ *   instance deployed exactly once (the dry-run orchestrator logs each deploy call it gets), and
+ *   each one's own report converging to nothing.
  * - Reconcile at start: an agent started on a platform of new instances (it deploys them all),
  *   then restarted on the same, now reported, instances (it must deploy none).
  *
@@ -82,6 +84,7 @@ export default async function run(ctx) {
     const burstLanded = Promise.all(burstIds.map((id) => reports.next(id)));
     const burstStarted = performance.now();
     for (let i = 0; i < BURST; i += 20) await Promise.all(burstIds.slice(i, i + 20).map((id) => create(platform.id, id)));
+    const createdMs = performance.now() - burstStarted;
     await withTimeout(burstLanded, 'the burst reports');
     const burstMs = performance.now() - burstStarted;
     // Each report comes back as an update event; wait until the agent has found each unchanged.
@@ -103,8 +106,9 @@ export default async function run(ctx) {
 
     return [
       { figure: `REST create → agent's report on the instance, p50 (${LATENCY_INSTANCES} instances)`, value: round(pct(50), 1), unit: 'ms' },
-      { figure: `REST create → agent's report on the instance, p99 (${LATENCY_INSTANCES} instances)`, value: round(pct(99), 1), unit: 'ms', ...target(round(pct(99), 1), '<', 1000, ' ms') },
-      { figure: `burst of ${BURST} creates: all reported`, value: round(burstMs / 1000, 1), unit: 's' },
+      { figure: `REST create → agent's report on the instance, p99 (${LATENCY_INSTANCES} instances)`, value: round(pct(99), 1), unit: 'ms', ...target(round(pct(99), 1), '<', 50, ' ms') },
+      { figure: `burst of ${BURST} creates: the creates alone answered (20 at a time)`, value: round(createdMs / 1000, 1), unit: 's' },
+      { figure: `burst of ${BURST} creates: all reported`, value: round(burstMs / 1000, 1), unit: 's', ...target(round(burstMs / 1000, 1), '<=', 3, ' s') },
       { figure: `burst of ${BURST} creates: each deployed exactly once, its report a no-op`, value: once ? 'yes' : 'no', target: 'yes', pass: once },
       { figure: `start on ${RECONCILE} new instances: reconciled (all deployed and reported)`, value: round(deployAll.ms / 1000, 2), unit: 's' },
       { figure: `start on ${RECONCILE} new instances: each deployed exactly once`, value: deployedAll ? 'yes' : 'no', target: 'yes', pass: deployedAll },

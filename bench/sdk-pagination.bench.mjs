@@ -3,9 +3,14 @@
  *
  * Time: both clients walk 100 pages × 100 products from the same local server, interleaved
  * round by round; the figure that is judged is the median of the per-round SDK/baseline ratios.
+ * Twice: with the server in a worker thread (its own event loop, as a remote server would be),
+ * and in this very thread, where the server's work competes with the client's (as in a test
+ * suite, or an app serving and calling itself): the second shows the SDK's own overhead.
  * Memory: the SDK walks 1,000 pages while live heap is sampled every 100 pages; a control run
  * that keeps every item shows what a leak of that size looks like on this machine.
  */
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import { Agent } from 'undici';
 import { Marketplace } from '../dist/index.js';
 import { interleave, liveHeapMB, median, medianRatio, round, startServerWorker, target } from './lib.mjs';
@@ -17,18 +22,43 @@ const SAMPLE_EVERY_PAGES = 100;
 
 /** @param {{ gc?: () => void, log: (message: string) => void }} ctx */
 export default async function run(ctx) {
-  return [...(await timePagination(ctx)), ...(await memoryOverLongListing(ctx))];
+  return [
+    // The issue's targets: never slower than the hand-written loop with the server elsewhere, and
+    // within 5% of it when the server shares the client's thread.
+    ...(await timePagination(ctx, 'worker', 1.0)),
+    ...(await timePagination(ctx, 'same thread', 1.05)),
+    ...(await memoryOverLongListing(ctx)),
+  ];
 }
 
-/** Baseline and SDK side by side over the same 10,000 items. */
-async function timePagination(ctx) {
-  const server = await startServerWorker(import.meta.url, 'pagedHandler', { totalPages: TIMED_PAGES });
+/** The paged server in this thread, for the same-thread figures. */
+async function startServerHere(options) {
+  const server = createServer(pagedHandler(options));
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    baseUrl: `http://127.0.0.1:${server.address().port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * Baseline and SDK side by side over the same 10,000 items.
+ * @param {'worker' | 'same thread'} where the server runs
+ * @param {number} limit the judged SDK / baseline ratio
+ */
+async function timePagination(ctx, where, limit) {
+  const server = where === 'worker' ? await startServerWorker(import.meta.url, 'pagedHandler', { totalPages: TIMED_PAGES }) : await startServerHere({ totalPages: TIMED_PAGES });
   // Both clients are made once and reused so each round runs on warm keep-alive connections.
   const agent = new Agent({ keepAliveTimeout: 10_000 });
   const client = new Marketplace({ baseUrl: server.baseUrl, dialect: 'r2' });
   const expected = TIMED_PAGES * PER_PAGE;
   try {
-    ctx.log(`timing ${TIMED_PAGES} pages × ${PER_PAGE} items, baseline and SDK interleaved`);
+    ctx.log(`timing ${TIMED_PAGES} pages × ${PER_PAGE} items, baseline and SDK interleaved, server in ${where === 'worker' ? 'a worker' : 'this thread'}`);
     const baselineRun = async () => expectCount('baseline', await fetchLoop(server.baseUrl, agent), expected);
     const samples = await interleave(
       {
@@ -45,11 +75,12 @@ async function timePagination(ctx) {
     // and a pair measured back to back sees the same load.
     const ratio = medianRatio(samples.sdk, samples.baseline);
     const rounds = samples.sdk.length;
+    const place = `server in ${where === 'worker' ? 'a worker' : 'the same thread'}`;
     return [
-      { figure: `baseline fetch loop, ${expected} items (median of ${rounds})`, value: round(baseline, 1), unit: 'ms' },
-      { figure: `SDK products.list(), ${expected} items (median of ${rounds})`, value: round(sdk, 1), unit: 'ms' },
-      { figure: `SDK / baseline time (median of ${rounds} paired rounds)`, ratio: round(ratio), ...target(round(ratio), '<=', 1.15) },
-      { figure: 'noise floor: baseline / same baseline again', ratio: round(medianRatio(samples.baselineAgain, samples.baseline)) },
+      { figure: `baseline fetch loop, ${expected} items, ${place} (median of ${rounds})`, value: round(baseline, 1), unit: 'ms' },
+      { figure: `SDK products.list(), ${expected} items, ${place} (median of ${rounds})`, value: round(sdk, 1), unit: 'ms' },
+      { figure: `SDK / baseline time, ${place} (median of ${rounds} paired rounds)`, ratio: round(ratio), ...target(round(ratio), '<=', limit) },
+      { figure: `noise floor: baseline / same baseline again, ${place}`, ratio: round(medianRatio(samples.baselineAgain, samples.baseline)) },
     ];
   } finally {
     await client.close();
@@ -99,7 +130,7 @@ async function heapGrowth(client, gc, onItem) {
   let count = 0;
   for await (const item of client.products.list({ perPage: PER_PAGE })) {
     onItem(item);
-    // The last item of a page: the next page has not been requested yet, so the heap is quiet.
+    // The last item of a page: besides it, the heap holds at most the page requested ahead.
     if (++count % itemsPerSample === 0) samples.push(liveHeapMB(gc));
   }
   expectCount('SDK (memory pass)', count, MEMORY_PAGES * PER_PAGE);

@@ -3,10 +3,15 @@
  * the marketplace says the platform runs.
  *
  * Events are hints, never the truth: an event names an instance (or, from the reference server,
- * nothing at all), and the agent re-reads that instance over REST before acting. After every
+ * nothing at all), and the agent re-reads that instance over REST before acting. One exception
+ * costs nothing in safety: an update event whose record shows exactly what the agent last
+ * reported (its own report coming back) is recognised from the event alone, since any later
+ * change brings an event of its own. After every
  * (re)subscription it reconciles everything, since ActionCable replays nothing that happened
  * while the socket was down. Work is serialised per instance and concurrent across instances
- * (KeyedQueue); an exec hook left running by a crashed agent is waited for or ended before the
+ * (KeyedQueue, up to WORKERS instances at once, for reads and reports over REST), and orchestrator
+ * actions have a bound of their own (`concurrency`, Slots), so that reports and no-ops never wait
+ * behind slow deploys; an exec hook left running by a crashed agent is waited for or ended before the
  * next one for its instance runs (hook-locks.ts).
  * Every deploy is reported back on the instance, and the event that report causes converges to
  * nothing: the fingerprint of what runs is unchanged.
@@ -31,6 +36,7 @@ import type { AgentLog, Deployment, Orchestrator } from './orchestrator.js';
 import { checkedPlatformEnvironment } from './platform-environment.js';
 import { decide, listInstances, planReconcile, type Known } from './reconcile.js';
 import { inputOf, reportDeployed, reportFailed, retrieveOrNull, trustedReportOf, type InstancePlace } from './report.js';
+import { Slots } from './slots.js';
 import { WiringContext } from './wiring-context.js';
 
 export interface AgentOptions {
@@ -39,7 +45,7 @@ export interface AgentOptions {
   platform: Pick<Platform, 'id' | 'user_id'>;
   orchestrator: Orchestrator;
   log: AgentLog;
-  /** Instances deployed at once (default 4). */
+  /** Orchestrator actions (deploys, removals) at once (default 4). */
   concurrency?: number;
   /** Tuning of the event stream (ping interval, backoff, subscribe timeout). */
   events?: PlatformEventsOptions;
@@ -66,10 +72,37 @@ interface Hint {
   since: number;
   /** An update event, possibly the echo of our own report: may end early when nothing changed. */
   echo: boolean;
+  /** The event's record, when it carries what an echo is recognised by. */
+  seen?: SeenRecord;
+  /** Only events: build parts up to PARTS_MAX_AGE_MS old will do. Other reasons read them anew. */
+  event: boolean;
+}
+
+/** What an event showed of an instance: enough to recognise the echo of the agent's own report. */
+interface SeenRecord {
+  input: string;
+  /** The fingerprint of the report on the record, when the record says it is deployed. */
+  fingerprint?: string;
 }
 
 /** Largest event frame accepted: our server's events are a few KB; the rest is noise or an attack. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
+
+/**
+ * Instances worked on at once (reads and reports; orchestrator actions have their own, smaller
+ * bound). Enough to keep a burst's round trips to the marketplace overlapping; few enough not to
+ * flood it.
+ */
+export const WORKERS = 32;
+
+/**
+ * How old a record read before a deploy may be and still stand for the record as it is when the
+ * report is written (`freshRecord`), instead of being read again.
+ */
+export const REPORT_FRESH_MS = 500;
+
+/** How old build parts an event may use (build-catalog.ts's `recent`). */
+export const PARTS_MAX_AGE_MS = 2_000;
 
 /** After the grace period, how long aborted actions get to wind down before the agent stops anyway. */
 const ABORT_WAIT_MS = 5_000;
@@ -96,6 +129,7 @@ export class Agent implements HealthProbe {
   private readonly environment: Record<string, string>;
   private readonly wiring: WiringContext;
   private readonly licences: LicenceCheck;
+  private readonly actions: Slots;
 
   private stream: PlatformEventStream | undefined;
   private loop: Promise<void> | undefined;
@@ -147,7 +181,9 @@ export class Agent implements HealthProbe {
     this.wiring = new WiringContext(this.place, this.catalog, this.environment);
     this.licences = new LicenceCheck(options.client, options.platform.user_id, options.log, options.licenceCheck ?? true);
     this.followers = new Coalescer(options.reconcileDebounceMs ?? 250, () => this.followProviders());
-    this.queue = new KeyedQueue(options.concurrency ?? 4, (instanceId, error) => this.failed(instanceId, error));
+    const concurrency = options.concurrency ?? 4;
+    this.actions = new Slots(concurrency);
+    this.queue = new KeyedQueue(Math.max(concurrency, WORKERS), (instanceId, error) => this.failed(instanceId, error));
   }
 
   /**
@@ -285,7 +321,9 @@ export class Agent implements HealthProbe {
     const productId = event.instance.build.product?.id;
     if (isUuid(event.buildId) && isUuid(productId)) this.catalog.learn(event.buildId, productId);
     this.log('event.received', { type: event.type, instance: instanceId });
-    void this.schedule(instanceId, { since: performance.now(), echo: event.type === 'instance.updated' });
+    const echo = event.type === 'instance.updated';
+    const seen = echo ? seenRecord(event) : undefined;
+    void this.schedule(instanceId, { since: performance.now(), echo, ...(seen ? { seen } : {}), event: true });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -348,8 +386,8 @@ export class Agent implements HealthProbe {
     this.known = plan.running;
     this.listable = plan.listable;
     const runs = [
-      ...plan.converge.map((instance) => this.schedule(instance.id, { snapshot: instance, since: started, echo: false })),
-      ...plan.orphans.map((id) => this.schedule(id, { since: started, echo: false })),
+      ...plan.converge.map((instance) => this.schedule(instance.id, { snapshot: instance, since: started, echo: false, event: false })),
+      ...plan.orphans.map((id) => this.schedule(id, { since: started, echo: false, event: false })),
     ];
     await Promise.all(runs);
     this.log('reconcile.done', {
@@ -370,9 +408,24 @@ export class Agent implements HealthProbe {
   }
 
   private async converge(instanceId: string, signal: AbortSignal): Promise<void> {
-    const hint = this.hints.get(instanceId) ?? { since: performance.now(), echo: false };
+    const hint = this.hints.get(instanceId) ?? { since: performance.now(), echo: false, event: false };
     this.hints.delete(instanceId);
+    // Our own report coming back, as the event shows it: nothing to read.
+    if (hint.echo && hint.seen && !hint.snapshot) {
+      const known = this.known.get(instanceId);
+      if (known?.fingerprint && known.input === hint.seen.input && hint.seen.fingerprint === known.fingerprint) {
+        this.log('instance.unchanged', { level: 'debug', instance: instanceId, fingerprint: known.fingerprint });
+        this.succeeded(instanceId);
+        return;
+      }
+      if (known?.failedInput === hint.seen.input) {
+        this.log('instance.unchanged', { level: 'debug', instance: instanceId, retry: 'pending' });
+        return;
+      }
+    }
+    // A listing's record is as old as the listing; a read's, as old as its answer.
     const instance = hint.snapshot ?? (await retrieveOrNull(this.place, instanceId, signal));
+    const readAt = hint.snapshot ? hint.since : performance.now();
     if (!instance) return this.remove(instanceId, signal);
 
     if (isUuid(instance.product_id)) this.catalog.learn(instance.build_id, instance.product_id);
@@ -391,7 +444,9 @@ export class Agent implements HealthProbe {
       return;
     }
 
-    const parts = await this.catalog.parts(instance.build_id, { since: hint.since, signal });
+    const parts = hint.event
+      ? await this.catalog.recent(instance.build_id, { maxAgeMs: PARTS_MAX_AGE_MS, signal })
+      : await this.catalog.parts(instance.build_id, { since: hint.since, signal });
     if (parts.dependencies.length > 0) this.dependents.add(instanceId);
     else this.dependents.delete(instanceId);
 
@@ -421,7 +476,7 @@ export class Agent implements HealthProbe {
         // Only before a deploy: an instance running unchanged spends no use of a counted licence.
         const licence = await this.licences.check(instanceId, parts.productId, signal);
         if (!licence.authorized) return this.refuse(instance, licence.reason, 'unlicensed', signal);
-        return this.deploy(deployment, input, decision.reason, signal);
+        return this.deploy(deployment, input, decision.reason, signal, () => this.freshRecord(instanceId, instance, readAt));
       }
     }
   }
@@ -478,7 +533,7 @@ export class Agent implements HealthProbe {
 
   private async stopBlocked(instanceId: string, input: string, signal: AbortSignal): Promise<void> {
     this.log('remove.started', { instance: instanceId, reason: 'blocked' });
-    await this.orchestrator.remove(instanceId, signal);
+    await this.actions.run(() => this.orchestrator.remove(instanceId, signal), signal);
     this.known.set(instanceId, { failedInput: input });
     this.changedAt.set(instanceId, ++this.changes);
     this.log('remove.done', { instance: instanceId });
@@ -497,10 +552,22 @@ export class Agent implements HealthProbe {
   private followProviders(): void {
     if (this.stopping) return;
     const since = performance.now();
-    for (const dependent of this.dependents) void this.schedule(dependent, { since, echo: false });
+    for (const dependent of this.dependents) void this.schedule(dependent, { since, echo: false, event: false });
   }
 
-  private async deploy(deployment: Deployment, input: string, reason: string, signal: AbortSignal): Promise<void> {
+  /**
+   * The record read at `readAt`, when it may stand for the record as it is now: read moments ago,
+   * while subscribed, and no event (or other reason) about the instance has come since. An edit
+   * committed since would have sent an event, which sets a hint; only one committed in the last
+   * moments before the report, whose event is still on its way, goes unseen, as one committed
+   * between a second read and the write would.
+   */
+  private freshRecord(instanceId: string, instance: Instance, readAt: number): Instance | undefined {
+    if (!this.subscribed || this.hints.has(instanceId) || performance.now() - readAt > REPORT_FRESH_MS) return undefined;
+    return instance;
+  }
+
+  private async deploy(deployment: Deployment, input: string, reason: string, signal: AbortSignal, fresh: () => Instance | undefined): Promise<void> {
     const { instance, build, fingerprint } = deployment;
     const started = performance.now();
     this.log('deploy.started', {
@@ -512,7 +579,7 @@ export class Agent implements HealthProbe {
     });
     let report;
     try {
-      report = await this.orchestrator.deploy(deployment, signal);
+      report = await this.actions.run(() => this.orchestrator.deploy(deployment, signal), signal);
     } catch (error) {
       // Part of it may run: known, with no fingerprint, so a removal still reaches it.
       this.known.set(instance.id, { failedInput: input });
@@ -530,7 +597,7 @@ export class Agent implements HealthProbe {
     }
     this.known.set(instance.id, { fingerprint, input, report });
     this.changedAt.set(instance.id, ++this.changes);
-    const outcome = await reportDeployed(this.place, instance.id, input, report, signal);
+    const outcome = await reportDeployed(this.place, instance.id, input, report, signal, fresh());
     this.providerChanged();
     this.log('deploy.done', {
       instance: instance.id,
@@ -549,7 +616,7 @@ export class Agent implements HealthProbe {
     if (!this.known.has(instanceId)) return this.succeeded(instanceId);
     this.log('remove.started', { instance: instanceId });
     try {
-      await this.orchestrator.remove(instanceId, signal);
+      await this.actions.run(() => this.orchestrator.remove(instanceId, signal), signal);
     } catch (error) {
       if (signal.aborted) {
         this.log('remove.aborted', { instance: instanceId, reason: 'The agent stopped before the removal finished.' });
@@ -581,7 +648,7 @@ export class Agent implements HealthProbe {
     const delay = backoff(retry.attempt++, this.options.retry);
     retry.timer = setTimeout(() => {
       retry.timer = undefined;
-      void this.schedule(instanceId, { since: performance.now(), echo: false });
+      void this.schedule(instanceId, { since: performance.now(), echo: false, event: false });
     }, delay);
     this.retries.set(instanceId, retry);
   }
@@ -610,7 +677,22 @@ function merge(a: Hint, b: Hint): Hint {
     ...(a.snapshot && b.snapshot ? { snapshot: b.snapshot } : {}),
     since: Math.max(a.since, b.since),
     echo: a.echo && b.echo,
+    // The newer event's record: it shows the later state.
+    ...(a.seen && b.seen ? { seen: b.seen } : {}),
+    event: a.event && b.event,
   };
+}
+
+/**
+ * What an update event shows of its instance, when it carries the launch bindings and
+ * `deployed_at` (`hsp serve` sends both, unless the bindings are too large for a notification).
+ */
+function seenRecord(event: Exclude<PlatformEvent, { type: 'unknown' }>): SeenRecord | undefined {
+  const model = event.instance;
+  if (!model.launch_bindings || !('deployed_at' in model)) return undefined;
+  const record = { build_id: event.buildId, launch_bindings: model.launch_bindings, deployed_at: model.deployed_at ?? null } as Instance;
+  const fingerprint = trustedReportOf(record)?.fingerprint;
+  return { input: inputOf(record), ...(fingerprint === undefined ? {} : { fingerprint }) };
 }
 
 /** Exponential backoff with jitter (half fixed, half random), so retries of many instances spread out. */

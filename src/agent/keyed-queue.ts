@@ -6,6 +6,7 @@
  * wins), so a storm of hints about one instance costs one more run, not one run per hint. A
  * request for a key that is running waits for it to finish: the state it saw may be stale.
  */
+import { setMaxListeners } from 'node:events';
 
 export type Job = (signal: AbortSignal) => Promise<void>;
 
@@ -37,6 +38,8 @@ export class KeyedQueue {
     private readonly onError: (key: string, error: unknown) => void = () => {},
   ) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`The concurrency must be a whole number of at least 1, not ${concurrency}.`);
+    // Every running job's requests listen to this one signal: dozens of listeners are expected, not a leak.
+    setMaxListeners(0, this.controller.signal);
   }
 
   /** Resolves once a run that started after this call has finished (or at once when closed). */

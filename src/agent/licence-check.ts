@@ -8,6 +8,13 @@
  * checks no licences, and the agent deploys as it always did; any other failure to get an
  * answer is no answer, and the deploy waits for the retry.
  *
+ * A "yes" for an unlimited licence (`uses_left: null`) that does not expire soon is reused for
+ * the same product for a few seconds (REUSE_MS), so a burst of deploys of one product asks once,
+ * not once per instance: such an answer spends nothing, and the marketplace would give the same
+ * one again. The cost is that a revoked entitlement may still let deploys of that product through
+ * for those few seconds. A counted licence is asked every time (each "yes" spends a use), and a
+ * "no" is never reused (a voucher redeemed a moment later must count at the next retry).
+ *
  * An operator may turn the checks off (`enabled: false`: `hsp agent listen --no-licence-check`),
  * for a marketplace whose authorization endpoint exists but is broken (the reference server's
  * answers 500 for real ids, and fail-closed would then never deploy anything): the agent says so
@@ -22,11 +29,24 @@ export type LicenceVerdict =
   /** One sentence about the instance: why it may not run. */
   | { authorized: false; reason: string };
 
+/** How long an unlimited, not soon expiring "yes" stands for further deploys of the same product. */
+export const REUSE_MS = 10_000;
+
+/** An answer that may stand in for the next asks about its product until `until` (Date.now()). */
+interface Reusable {
+  until: number;
+  entitlement: string | null;
+}
+
 /** Logged once at start when the operator turned the checks off. */
 export const CHECKS_OFF = "Licence checks are turned off, so the agent deploys without asking the marketplace whether the platform's owner may use each product.";
 
 export class LicenceCheck {
   private unsupportedLogged = false;
+  /** Reusable answers by product id. */
+  private readonly reusable = new Map<string, Reusable>();
+  /** The ask in flight per product: others wait for it, in case its answer may be reused. */
+  private readonly asking = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly client: Marketplace,
@@ -44,9 +64,21 @@ export class LicenceCheck {
 
   async check(instanceId: string, productId: string, signal?: AbortSignal): Promise<LicenceVerdict> {
     if (!this.enabled) return { authorized: true, checked: false };
+    const key = productId.toLowerCase();
+    // Deploys of one product side by side: the first asks; the others see whether its answer may stand.
+    const inFlight = this.asking.get(key);
+    if (inFlight) await inFlight.catch(() => {});
+    const reused = this.reusable.get(key);
+    if (reused && reused.until > Date.now()) {
+      this.log('licence.reused', { level: 'debug', instance: instanceId, product: productId, entitlement: reused.entitlement });
+      return { authorized: true, checked: true };
+    }
+    this.reusable.delete(key);
+    const asked = this.client.authorizations.user(this.ownerId, productId, { signal });
+    this.asking.set(key, asked);
     let answer;
     try {
-      answer = await this.client.authorizations.user(this.ownerId, productId, { signal });
+      answer = await asked;
     } catch (error) {
       if (!(error instanceof NotFoundError) || !isMissingRoute(error.body)) throw error;
       // Asked again at the next deploy, so a marketplace upgraded meanwhile starts checking.
@@ -55,14 +87,31 @@ export class LicenceCheck {
         this.log('licence.unchecked', { reason: 'The marketplace has no authorization endpoint, so the agent deploys without licence checks.' });
       }
       return { authorized: true, checked: false };
+    } finally {
+      if (this.asking.get(key) === asked) this.asking.delete(key);
     }
     if (answer.authorized === true) {
+      const until = reusableUntil(answer);
+      if (until !== undefined) this.reusable.set(key, { until, entitlement: answer.entitlement_id ?? null });
       this.log('licence.granted', { instance: instanceId, product: productId, entitlement: answer.entitlement_id ?? null, uses_left: answer.uses_left ?? null });
       return { authorized: true, checked: true };
     }
     const why = typeof answer.reason === 'string' && answer.reason.trim() !== '' ? sentenceTail(answer.reason) : 'the marketplace gave no reason';
     return { authorized: false, reason: `Instance ${instanceId}: the platform's owner may not use product ${productId}: ${why}.` };
   }
+}
+
+/**
+ * Until when (Date.now()) a "yes" may stand for the next deploys of its product: only an
+ * unlimited licence's (a counted one spends a use per answer), and never past the entitlement's
+ * end. Undefined: ask every time.
+ */
+export function reusableUntil(answer: { authorized?: unknown; uses_left?: unknown; expires_at?: unknown }, now = Date.now()): number | undefined {
+  if (answer.authorized !== true || answer.uses_left !== null) return undefined;
+  const until = now + REUSE_MS;
+  if (answer.expires_at === null || answer.expires_at === undefined) return until;
+  const expires = typeof answer.expires_at === 'string' ? Date.parse(answer.expires_at) : NaN;
+  return Number.isFinite(expires) && expires > until ? until : undefined;
 }
 
 /**

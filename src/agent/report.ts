@@ -43,10 +43,19 @@ export type ReportOutcome = 'written' | 'gone' | 'changed';
 /**
  * Records a deploy: `deployed_at` now and the report under `launch_bindings.deployment`.
  * The record is read again first, so an operator's edit made during the deploy is neither lost
- * nor covered by a report of the old input (`changed`: the event of that edit redeploys).
+ * nor covered by a report of the old input (`changed`: the event of that edit redeploys), unless
+ * the caller knows the record as it is now.
  */
-export async function reportDeployed(place: InstancePlace, instanceId: string, input: string, report: DeploymentReport, signal?: AbortSignal): Promise<ReportOutcome> {
-  const current = await retrieveOrNull(place, instanceId, signal);
+export async function reportDeployed(
+  place: InstancePlace,
+  instanceId: string,
+  input: string,
+  report: DeploymentReport,
+  signal?: AbortSignal,
+  /** The record as it is now, when the caller knows it (agent.ts's `freshRecord`): then it is not read again. */
+  known?: Instance,
+): Promise<ReportOutcome> {
+  const current = known ?? (await retrieveOrNull(place, instanceId, signal));
   if (!current) return 'gone';
   if (inputOf(current) !== input) return 'changed';
   await place.client.instances.update(

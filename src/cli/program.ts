@@ -1,6 +1,6 @@
 /**
  * The `hsp` command tree. Commands are declared here (cheap: commander only); what they run
- * is imported when they run, so `hsp --version` and `hsp --help` stay fast.
+ * is imported when they run. `hsp --help` alone does not build this tree (see top-help.ts).
  */
 import { Argument, Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
@@ -15,6 +15,7 @@ import { registerAuthCommands } from './commands/auth/index.js';
 import { manifestCommands } from './commands/manifest/index.js';
 import { publishCommand } from './commands/publish/index.js';
 import { expandCommand, nounCommand, withExamples, type Runner } from './resource-command.js';
+import { COMMON_COMMANDS, PROGRAM_DESCRIPTION, PROGRAM_EXAMPLES, PROGRAM_FOOTER } from './top-help.js';
 
 export interface ProgramOptions {
   io: CliIO;
@@ -48,7 +49,7 @@ export async function runCli(args: string[], options: ProgramOptions): Promise<n
 export function buildProgram(options: ProgramOptions, state: RunState = { exitCode: EXIT.ok, debug: false }): Command {
   const { io } = options;
   const program = new Command('hsp')
-    .description('The HL7 Health Services Platform (HSP) Marketplace from the command line.\n"services" is accepted wherever "products" is (Release 1 called products Health Services).')
+    .description(PROGRAM_DESCRIPTION)
     .version(VERSION, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show help');
   addGlobalOptions(program)
@@ -89,8 +90,8 @@ export function buildProgram(options: ProgramOptions, state: RunState = { exitCo
   program.addCommand(usesGlobalOptions(helpCommand(program, expand), []), { hidden: true });
   for (const command of program.commands) if (COMMON_COMMANDS.includes(command.name())) command.helpGroup(COMMON_GROUP);
 
-  withExamples(program, ['hsp products list', 'hsp builds list --product "My SMART App" --json', 'hsp status', 'hsp api GET /products -f published=true']);
-  program.addHelpText('after', '\nRun "hsp help <command>" (or "hsp <command> --help") for its commands and flags.\nExit codes: 0 done, 1 failed, 2 usage error, 4 sign-in needed, 130 interrupted.');
+  withExamples(program, PROGRAM_EXAMPLES);
+  program.addHelpText('after', PROGRAM_FOOTER);
   inheritSettings(program);
   inheritGlobalOptions(program);
   helpForGroups(program, expand);
@@ -113,9 +114,6 @@ export function expandAll(command: Command): Command {
   for (const child of command.commands) expandAll(child);
   return command;
 }
-
-/** The commands a newcomer needs first, listed first in `hsp --help` in this order. */
-const COMMON_COMMANDS = ['login', 'init', 'publish', 'serve', 'demo', 'status'];
 
 /** Profiles and stored credentials; loaded only when a command needs a marketplace. */
 const storedTarget: TargetResolver = async (options, env) => (await import('../auth/target.js')).profileTarget(options, env);

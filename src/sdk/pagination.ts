@@ -2,7 +2,9 @@
  * Lists. Servers answer an index either with the will_paginate envelope
  * `{total_pages, total_entries, previous_page, next_page, current_page, results}` or with a
  * bare JSON array; both become a `Page`. A `PagePromise` is awaited for one page or iterated
- * with `for await` for every item, fetching the next page only when the current one is used up.
+ * with `for await` for every item. Iterating asks for the next page as soon as the current one
+ * arrives, so that the caller's work on one page and the server's on the next overlap; never
+ * more than that one page ahead.
  */
 
 export interface ListParams {
@@ -15,8 +17,11 @@ export interface ListParams {
   order?: 'asc' | 'desc';
 }
 
-/** What a page fetcher gets back: the parsed body of one index request. */
-export type PageFetcher = (page: number | undefined) => Promise<unknown>;
+/**
+ * What a page fetcher gets back: the parsed body of one index request. `signal` is set for a
+ * page requested ahead of the caller, aborted when the caller stops iterating.
+ */
+export type PageFetcher = (page: number | undefined, signal?: AbortSignal) => Promise<unknown>;
 
 interface Envelope<T> {
   total_pages?: number | null;
@@ -65,9 +70,10 @@ export class Page<T> {
     return this.nextPageNumber !== null;
   }
 
-  async getNextPage(): Promise<Page<T>> {
+  /** The next page; `signal` cancels its request. */
+  async getNextPage(options: { signal?: AbortSignal } = {}): Promise<Page<T>> {
     if (this.nextPageNumber === null) throw new RangeError('There is no next page; check hasNextPage() first.');
-    return Page.fetch(this.fetchPage, this.nextPageNumber, this.mapItem);
+    return Page.fetch(this.fetchPage, this.nextPageNumber, this.mapItem, options.signal);
   }
 
   /** Every item from this page onwards. */
@@ -75,8 +81,8 @@ export class Page<T> {
     return new ItemIterator(Promise.resolve(this));
   }
 
-  static async fetch<T>(fetchPage: PageFetcher, page: number | undefined, mapItem: ((item: unknown) => T) | undefined): Promise<Page<T>> {
-    return new Page<T>(await fetchPage(page), fetchPage, page, mapItem);
+  static async fetch<T>(fetchPage: PageFetcher, page: number | undefined, mapItem: ((item: unknown) => T) | undefined, signal?: AbortSignal): Promise<Page<T>> {
+    return new Page<T>(await fetchPage(page, signal), fetchPage, page, mapItem);
   }
 }
 
@@ -115,52 +121,106 @@ export class PagePromise<T> implements PromiseLike<Page<T>>, AsyncIterable<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
-    const first = this.load();
-    // Drop our reference so pages already iterated can be collected.
-    this.first = undefined;
-    return new ItemIterator(first);
+    return this.iterate();
   }
 
   /** Collects items across pages, stopping after `limit` when given. */
   async toArray(options: { limit?: number } = {}): Promise<T[]> {
+    const { limit } = options;
     const out: T[] = [];
-    if (options.limit !== undefined && options.limit <= 0) return out;
-    for await (const item of this) {
-      out.push(item);
-      if (options.limit !== undefined && out.length >= options.limit) break;
+    if (limit !== undefined && limit <= 0) return out;
+    // The limit is known: no page is asked for ahead once the pages so far hold enough items.
+    const items = this.iterate(limit);
+    try {
+      for (let next = await items.next(); !next.done; next = await items.next()) {
+        out.push(next.value);
+        if (limit !== undefined && out.length >= limit) break;
+      }
+    } finally {
+      await items.return();
     }
     return out;
+  }
+
+  private iterate(wanted?: number): ItemIterator<T> {
+    const first = this.load();
+    // Drop our reference so pages already iterated can be collected.
+    this.first = undefined;
+    return new ItemIterator(first, wanted);
   }
 }
 
 /**
  * Items across pages, one `next()` per item. Written by hand rather than as nested async
  * generators: each generator layer costs a promise round trip per item, which showed up as
- * the largest overhead over a bare fetch loop. Only the current page is referenced, so
- * memory stays flat over any number of pages.
+ * the largest overhead over a bare fetch loop.
+ *
+ * When a page arrives, the one after it is requested at once (prefetch), so that the caller
+ * consuming this page and the server answering the next overlap. Bounded: besides the page
+ * being read, at most one page is in flight or waiting, so memory stays flat over any number
+ * of pages. Stopping early (`break`, `return()`) aborts the page in flight. A page requested
+ * ahead that fails is an error of that page: it surfaces when the caller reaches it, after
+ * every item before it, and never as an unhandled rejection.
  */
 class ItemIterator<T> implements AsyncIterator<T> {
   private page: Page<T> | undefined;
   private index = 0;
+  /** The next page, requested while the caller reads this one. */
+  private ahead: Promise<Page<T>> | undefined;
+  private aheadController: AbortController | undefined;
+  /** Items in the pages received so far (to stop prefetching once `wanted` are there). */
+  private received = 0;
 
-  constructor(private pending: Promise<Page<T>> | undefined) {}
+  constructor(
+    private pending: Promise<Page<T>> | undefined,
+    /** How many items the caller will take at most, when it says (`toArray({ limit })`). */
+    private readonly wanted = Infinity,
+  ) {}
 
-  async next(): Promise<IteratorResult<T>> {
+  next(): Promise<IteratorResult<T>> {
+    // The common case, an item of the page at hand, without an async function's machinery.
+    const page = this.page;
+    if (page && this.index < page.items.length) return Promise.resolve({ value: page.items[this.index++] as T, done: false });
+    return this.advance();
+  }
+
+  private async advance(): Promise<IteratorResult<T>> {
     for (;;) {
       if (this.pending) {
-        this.page = await this.pending;
+        const pending = this.pending;
         this.pending = undefined;
+        this.page = await pending;
         this.index = 0;
+        this.received += this.page.items.length;
+        this.prefetch(this.page);
       }
       const page = this.page;
       if (!page) return { value: undefined, done: true };
       if (this.index < page.items.length) return { value: page.items[this.index++] as T, done: false };
+      // This page is used up: let it go, and take the next (already requested, unless the
+      // caller's limit was reached).
       this.page = undefined;
-      if (page.hasNextPage()) this.pending = page.getNextPage();
+      this.pending = this.ahead ?? (page.hasNextPage() ? page.getNextPage() : undefined);
+      this.ahead = undefined;
+      this.aheadController = undefined;
     }
   }
 
+  private prefetch(page: Page<T>): void {
+    if (!page.hasNextPage() || this.received >= this.wanted) return;
+    const controller = new AbortController();
+    const ahead = page.getNextPage({ signal: controller.signal });
+    // Handled here so that a failure (or our own abort) is never an unhandled rejection; the
+    // promise itself still rejects for the caller who reaches that page.
+    ahead.catch(() => {});
+    this.ahead = ahead;
+    this.aheadController = controller;
+  }
+
   async return(): Promise<IteratorResult<T>> {
+    this.aheadController?.abort();
+    this.aheadController = undefined;
+    this.ahead = undefined;
     this.page = undefined;
     this.pending = undefined;
     return { value: undefined, done: true };

@@ -63,8 +63,8 @@ export abstract class APIResource {
     const query: Query = { ...rest, per_page: perPage };
     const shape = extra.shape;
     return new PagePromise<T>(
-      async (pageNumber) =>
-        this.client._list(extra.via ?? 'GET', typeof path === 'function' ? path() : path, { ...query, page: pageNumber }, options),
+      async (pageNumber, signal) =>
+        this.client._list(extra.via ?? 'GET', typeof path === 'function' ? path() : path, { ...query, page: pageNumber }, withSignal(options, signal)),
       page,
       shape?.jsonFields || shape?.objectFields ? (item) => decode(item, shape) as T : undefined,
     );
@@ -134,6 +134,12 @@ export abstract class APIResource {
   protected async _download(path: string, options: RequestOptions | undefined): Promise<FileResponse> {
     return new FileResponse(await this.client._stream(path, options));
   }
+}
+
+/** The caller's options with a page requested ahead's own signal joined to theirs. */
+function withSignal(options: RequestOptions | undefined, signal: AbortSignal | undefined): RequestOptions | undefined {
+  if (!signal) return options;
+  return { ...options, signal: options?.signal ? AbortSignal.any([options.signal, signal]) : signal };
 }
 
 function encode(attrs: Attrs, shape: ResourceShape): Record<string, unknown> {

@@ -11,6 +11,7 @@ import { clip, registerBodyParsers, screenBody, screenQuery } from './bodies.js'
 import type { ServerContext } from './context.js';
 import { DatabaseUnavailableError } from './db/database.js';
 import { Cors } from './cors.js';
+import { registerEtags } from './etag.js';
 import { fromUnstorableValue, HttpError } from './errors.js';
 import { checkBodyFields } from './resources/values.js';
 import { registerCrud } from './routes/crud.js';
@@ -86,6 +87,10 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
     const definition = req.routeOptions.config.writes;
     if (definition) checkBodyFields(definition, req.body);
   });
+
+  // After authentication: only requests without credentials are served from the cache.
+  context.catalogCache?.register(app);
+  registerEtags(app);
 
   app.addHook('preHandler', async (req) => {
     await checkAgentWrite(context.db, req.caller, req.method, req.routeOptions.url, req.params as Record<string, string>, req.body);

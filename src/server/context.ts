@@ -1,5 +1,6 @@
 /** What every route needs, made once at start-up and passed down (no globals). */
 import type { Caller } from './auth/caller.js';
+import type { CatalogCache } from './cache/catalog-cache.js';
 import type { Database } from './db/database.js';
 import type { ResourceDefinition } from './resources/definition.js';
 import type { ResourceRegistry } from './resources/registry.js';
@@ -25,6 +26,8 @@ export interface ServerContext {
   secret: Uint8Array;
   config: ServerConfig;
   resources: ResourceRegistry;
+  /** Rendered anonymous catalogue answers (./cache/catalog-cache.ts), when the server keeps them. */
+  catalogCache?: CatalogCache;
   /** Verifies a bearer token issued by a registered identity provider (see auth/). */
   verifyProviderToken?: (token: string, issuer: string) => Promise<Caller | undefined>;
 }
@@ -38,5 +41,7 @@ declare module 'fastify' {
     anyAccept?: boolean;
     /** The generic create and update routes: the resource whose fields the body must hold (checked before any permission). */
     writes?: ResourceDefinition;
+    /** Anonymous answers are the same for everyone and read only catalogue tables: kept by ./cache/catalog-cache.ts. */
+    anonymousCache?: boolean;
   }
 }

@@ -14,6 +14,7 @@ import { debuglog } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { ADMIN_TOKEN_FILE, ADMIN_TOKEN_TTL_SECONDS, mintAdministratorToken, recoverAdministratorToken, renewStoredAdminToken, writePrivateFile, type RecoveredToken, type TokenTarget } from './admin-token.js';
 import { buildApp } from './app.js';
+import { CatalogCache, type CatalogCacheOptions } from './cache/catalog-cache.js';
 import { CableServer, type CableServerOptions } from './cable/server.js';
 import { verifyProviderToken } from './auth/identity-providers.js';
 import { issueToken } from './auth/tokens.js';
@@ -42,6 +43,8 @@ export interface MarketplaceServerOptions {
   /** Key for marketplace tokens; default: generated once and kept in the database. */
   secretKeyBase?: string;
   config?: Partial<ServerConfig>;
+  /** The cache of anonymous catalogue answers (sizes), or `false` for none (./cache/catalog-cache.ts). */
+  catalogCache?: CatalogCacheOptions | false;
   /** The WebSocket event stream (ping interval, frame size). */
   cable?: CableServerOptions;
   logger?: boolean;
@@ -115,7 +118,18 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
     const seeded = await step(db.transaction((tx) => seed(tx)));
     const secret = new TextEncoder().encode(options.secretKeyBase ?? (await step(storedSecret(db))));
     const config = { ...DEFAULT_CONFIG, ...options.config };
-    const context: ServerContext = { db, secret, config, resources: new ResourceRegistry(definitions), verifyProviderToken: (token, issuer) => verifyProviderToken(db, token, issuer) };
+    // Anonymous catalogue answers, kept rendered and emptied by every replica's catalogue writes.
+    const catalogCache = options.catalogCache === false ? undefined : new CatalogCache(options.catalogCache);
+    const stopCatalogEvents = catalogCache ? await step(catalogCache.listen(db)) : undefined;
+    if (stopCatalogEvents) undo.push(stopCatalogEvents);
+    const context: ServerContext = {
+      db: catalogCache ? catalogCache.tracking(db) : db,
+      secret,
+      config,
+      resources: new ResourceRegistry(definitions),
+      catalogCache,
+      verifyProviderToken: (token, issuer) => verifyProviderToken(db, token, issuer),
+    };
     trace('start: building the service');
     const app = await step(buildApp(context, { logger: options.logger, onInternalError: options.onInternalError }));
     undo.push(() => app.close());
@@ -178,6 +192,7 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
         } finally {
           clearInterval(sweep);
         }
+        await stopCatalogEvents?.();
         await db.close();
         await folder?.close();
         if (!folder && adminTokenFile) await rm(dirname(adminTokenFile), { recursive: true, force: true });

@@ -8,7 +8,8 @@ import { decodeJwt, type JWTPayload } from 'jose';
 import type { Queryable } from '../db/database.js';
 import { HttpError } from '../errors.js';
 import { authenticateAgent, isAgentToken } from './agent-tokens.js';
-import { ANONYMOUS, callerFor, type Caller } from './caller.js';
+import { ANONYMOUS, type Caller } from './caller.js';
+import { mergePermissions } from './permissions.js';
 import { looksLikeJwt, verifyToken } from './tokens.js';
 
 export interface AuthenticationContext {
@@ -42,7 +43,6 @@ export async function authenticate(header: string | undefined, context: Authenti
 
   const check = await verifyToken(context.db, context.secret, token);
   if (!check.ok) throw new HttpError(401, check.reason);
-  const caller = await callerFor(context.db, check.userId, { tokenId: check.tokenId, identityId: check.identityId });
-  if (!caller) throw new HttpError(401, 'The token belongs to a user who no longer exists.');
-  return caller;
+  if (!check.user) throw new HttpError(401, 'The token belongs to a user who no longer exists.');
+  return { user: check.user, permissions: mergePermissions(check.permissionSets), tokenId: check.tokenId, identityId: check.identityId };
 }

@@ -25,14 +25,14 @@ export interface Caller {
 
 export const ANONYMOUS: Caller = Object.freeze({ user: null, permissions: {} });
 
+/** SQL after `SELECT r.permissions`: the roles of the user whose id is `userId` (SQL), directly and through groups. */
+export const ROLES_OF = (userId: string) => `FROM roles r JOIN appointments a ON a.role_id = r.id
+      WHERE (a.entity_type = 'User' AND a.entity_id = ${userId})
+         OR (a.entity_type = 'Group' AND a.entity_id IN (SELECT group_id FROM members WHERE user_id = ${userId}))`;
+
 /** A user's permissions: their own appointments plus their groups'. */
 export async function permissionsOf(db: Queryable, userId: string): Promise<Permissions> {
-  const { rows } = await db.query<{ permissions: unknown }>(
-    `SELECT r.permissions FROM roles r JOIN appointments a ON a.role_id = r.id
-      WHERE (a.entity_type = 'User' AND a.entity_id = $1)
-         OR (a.entity_type = 'Group' AND a.entity_id IN (SELECT group_id FROM members WHERE user_id = $1))`,
-    [userId],
-  );
+  const { rows } = await db.query<{ permissions: unknown }>(`SELECT r.permissions ${ROLES_OF('$1')}`, [userId]);
   return mergePermissions(rows.map((r) => r.permissions));
 }
 

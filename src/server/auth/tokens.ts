@@ -4,6 +4,7 @@
  */
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 import type { Queryable } from '../db/database.js';
+import { ROLES_OF, type CallerUser } from './caller.js';
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 
@@ -34,7 +35,15 @@ export async function issueToken(
 }
 
 export type TokenCheck =
-  | { ok: true; tokenId: string; userId: string; identityId?: string }
+  | {
+      ok: true;
+      tokenId: string;
+      userId: string;
+      identityId?: string;
+      /** The token's user (null when gone) and their roles' permission sets, read with the token: one query per request. */
+      user: CallerUser | null;
+      permissionSets: unknown[];
+    }
   | { ok: false; reason: string };
 
 /**
@@ -51,9 +60,20 @@ export async function verifyToken(db: Queryable, secret: Uint8Array, token: stri
     return { ok: false, reason: 'The token is not valid for this marketplace.' };
   }
   if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return { ok: false, reason: 'The token is not valid for this marketplace.' };
-  const { rows } = await db.query<{ user_id: string; identity_id: string | null; expires_at: Date; provider: string | null; provider_enabled: boolean | null }>(
-    `SELECT t.user_id, t.identity_id, t.expires_at, p.name AS provider, p.enabled_at IS NOT NULL AS provider_enabled
+  const { rows } = await db.query<{
+    user_id: string;
+    identity_id: string | null;
+    expires_at: Date;
+    provider: string | null;
+    provider_enabled: boolean | null;
+    user_name: string | null;
+    user_found: boolean;
+    permission_sets: unknown[] | null;
+  }>(
+    `SELECT t.user_id, t.identity_id, t.expires_at, p.name AS provider, p.enabled_at IS NOT NULL AS provider_enabled,
+            u.name AS user_name, u.id IS NOT NULL AS user_found, (SELECT json_agg(r.permissions) ${ROLES_OF('t.user_id')}) AS permission_sets
        FROM json_web_tokens t LEFT JOIN identities i ON i.id = t.identity_id LEFT JOIN identity_providers p ON p.id = i.identity_provider_id
+       LEFT JOIN users u ON u.id = t.user_id
       WHERE t.id = $1`,
     [id],
   );
@@ -64,7 +84,14 @@ export async function verifyToken(db: Queryable, secret: Uint8Array, token: stri
   if (row.provider !== null && row.provider_enabled === false) {
     return { ok: false, reason: `The identity provider "${row.provider}" you signed in with is disabled; sign in with another one.` };
   }
-  return { ok: true, tokenId: id, userId: row.user_id, identityId: row.identity_id ?? undefined };
+  return {
+    ok: true,
+    tokenId: id,
+    userId: row.user_id,
+    identityId: row.identity_id ?? undefined,
+    user: row.user_found ? { id: row.user_id, name: row.user_name! } : null,
+    permissionSets: row.permission_sets ?? [],
+  };
 }
 
 export async function revokeToken(db: Queryable, tokenId: string): Promise<void> {

@@ -20,8 +20,12 @@ export interface Database extends Queryable {
   readonly engine: 'pglite' | 'postgres';
   /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
-  /** Subscribes to `NOTIFY channel`; resolves to an unsubscribe function. */
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Subscribes to `NOTIFY channel`; resolves to an unsubscribe function. `onLost` is called
+   * when the subscription ends by itself (PostgreSQL: its connection was lost): notifications
+   * may then have been missed, and no more arrive.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onLost?: () => void): Promise<() => Promise<void>>;
   /**
    * Lets what runs finish, then closes. `now`: ends at once what still runs (its work is rolled
    * back, as after a crash): for a start that was stopped, which must not wait on the database.

@@ -129,23 +129,43 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         client.release();
       }
     },
-    async listen(channel, onPayload) {
+    async listen(channel, onPayload, onLost) {
       const client = await pool.connect();
       const handler = (message: pg.Notification) => {
         if (message.channel === channel) onPayload(message.payload ?? '');
       };
+      let subscribed = true;
+      // The connection died (the server restarted, a proxy cut it): the pool drops the client,
+      // and whoever listened must know that it hears nothing more.
+      const lost = (error?: Error) => {
+        if (!subscribed) return;
+        subscribed = false;
+        client.off('notification', handler);
+        // Back to the pool as broken, which drops it: a client kept out would hold up its end.
+        client.release(error ?? new Error('The LISTEN connection ended.'));
+        onLost?.();
+      };
       client.on('notification', handler);
+      client.on('error', lost);
+      client.on('end', lost);
       try {
         await client.query(`LISTEN ${quoteIdent(channel)}`);
       } catch (error) {
         // Back to the pool as broken (it drops it): a client kept out would hold up its end forever.
+        subscribed = false;
         client.off('notification', handler);
+        client.off('error', lost);
+        client.off('end', lost);
         client.release(error as Error);
         throw error;
       }
       return async () => {
+        if (!subscribed) return;
+        subscribed = false;
         client.off('notification', handler);
         await client.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => {});
+        client.off('error', lost);
+        client.off('end', lost);
         client.release();
       };
     },

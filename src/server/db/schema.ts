@@ -5,6 +5,7 @@
  */
 
 import { INSTANCE_EVENTS_SQL } from '../cable/instance-events.js';
+import { CATALOG_EVENTS_SQL } from '../cache/catalog-events.js';
 
 export interface Migration {
   version: number;
@@ -264,5 +265,11 @@ CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL, ${timestamps})
     // The image a build runs, pinned: the manifest digest its tag pointed to at publish.
     sql: `ALTER TABLE builds ADD COLUMN container_digest text
   CONSTRAINT builds_container_digest_sha256 CHECK (container_digest ~ '^sha256:[0-9a-f]{64}$');`,
+  },
+  {
+    version: 4,
+    name: 'catalogue events',
+    // Every replica's cache of anonymous catalogue pages is emptied by these (../cache/).
+    sql: CATALOG_EVENTS_SQL,
   },
 ];

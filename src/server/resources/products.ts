@@ -1,6 +1,5 @@
 /** Products (Release 1: "services") and the records embedded in them. */
 import { badRequest } from '../errors.js';
-import { embedImageFields } from './catalog/screenshots.js';
 import { CURATION, PUBLISHED, type RenderContext, type ResourceDefinition, type Row } from './definition.js';
 
 export const products: ResourceDefinition = {
@@ -39,30 +38,49 @@ export const products: ResourceDefinition = {
   embed: embedLicensesAndScreenshots,
 };
 
-/** `product_licenses[]` and `screenshots[]` inside each product, in two queries per page. */
+/**
+ * `product_licenses[]` and `screenshots[]` (with their image fields) inside each product, in
+ * one query per page: each database round trip costs more than the rows it carries.
+ */
 async function embedLicensesAndScreenshots(rows: Row[], { db, origin }: RenderContext): Promise<void> {
   if (!rows.length) return;
   const ids = rows.map((r) => r.id);
-  const licenses = await db.query<Row>(
-    'SELECT id, product_id, license_id, external_id, created_at, updated_at FROM product_licenses WHERE product_id = ANY($1) ORDER BY created_at, id',
+  const { rows: embedded } = await db.query<Row & { kind: 'licenses' | 'screenshots' }>(
+    `SELECT 'licenses' AS kind, l.id, l.product_id, l.license_id, l.external_id, NULL::text AS caption, l.created_at, l.updated_at,
+            NULL::text AS filename, NULL::text AS content_type, NULL::integer AS byte_size, NULL::timestamptz AS image_updated_at
+       FROM product_licenses l WHERE l.product_id = ANY($1)
+     UNION ALL
+     SELECT 'screenshots', s.id, s.product_id, NULL, NULL, s.caption, s.created_at, s.updated_at,
+            i.filename, i.content_type, i.byte_size, i.updated_at
+       FROM screenshots s LEFT JOIN screenshot_images i ON i.screenshot_id = s.id WHERE s.product_id = ANY($1)
+     ORDER BY created_at, id`,
     [ids],
   );
-  const screenshots = await db.query<Row>(
-    'SELECT id, product_id, caption, created_at, updated_at FROM screenshots WHERE product_id = ANY($1) ORDER BY created_at, id',
-    [ids],
-  );
-  const byProduct = (list: Row[], kind: string) => {
-    const map = new Map<unknown, Row[]>();
-    for (const row of list) {
-      const path = `/products/${String(row.product_id)}/${kind}/${String(row.id)}`;
-      const rendered = Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
-      map.set(row.product_id, [...(map.get(row.product_id) ?? []), { ...rendered, path, url: `${origin}${path}` }]);
-    }
-    return map;
-  };
-  const licensesOf = byProduct(licenses.rows, 'licenses');
-  const screenshotsOf = byProduct(screenshots.rows, 'screenshots');
-  await embedImageFields(db, [...screenshotsOf.values()].flat());
+  const licensesOf = new Map<unknown, Row[]>();
+  const screenshotsOf = new Map<unknown, Row[]>();
+  const iso = (value: unknown) => (value instanceof Date ? value.toISOString() : value === null ? null : new Date(value as string).toISOString());
+  for (const row of embedded) {
+    const path = `/products/${String(row.product_id)}/${row.kind}/${String(row.id)}`;
+    const common = { id: row.id, product_id: row.product_id };
+    const times = { created_at: iso(row.created_at), updated_at: iso(row.updated_at), path, url: `${origin}${path}` };
+    // The keys in the order the separate queries gave them: clients compare records as text too.
+    const rendered =
+      row.kind === 'licenses'
+        ? { ...common, license_id: row.license_id, external_id: row.external_id, ...times }
+        : {
+            ...common,
+            caption: row.caption,
+            ...times,
+            image_file_name: row.filename ?? null,
+            image_content_type: row.content_type ?? null,
+            image_file_size: row.byte_size ?? null,
+            image_updated_at: row.filename === null ? null : iso(row.image_updated_at),
+          };
+    const map = row.kind === 'licenses' ? licensesOf : screenshotsOf;
+    const list = map.get(row.product_id);
+    if (list) list.push(rendered);
+    else map.set(row.product_id, [rendered]);
+  }
   for (const row of rows) {
     row.product_licenses = licensesOf.get(row.id) ?? [];
     row.screenshots = screenshotsOf.get(row.id) ?? [];

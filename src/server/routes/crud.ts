@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/caller.js';
+import { CATALOG_TABLES } from '../cache/catalog-events.js';
 import { can, type Verb } from '../auth/permissions.js';
 import type { Queryable } from '../db/database.js';
 import { badRequest, denied, fromDatabaseError, HttpError, notFound } from '../errors.js';
@@ -29,13 +30,20 @@ export function registerCrud(app: FastifyInstance, context: ServerContext): void
       config: { files, writes: definition },
       onRequest: async (req: FastifyRequest) => judgeBeforeBody(context, definition, req, verb),
     });
-    app.get(collection, (req, reply) => list(context, definition, req, reply));
+    // What anonymous callers may read of the catalogue is the same for all of them: kept rendered.
+    const anonymousCache = { config: { anonymousCache: isCatalog(definition) } };
+    app.get(collection, anonymousCache, (req, reply) => list(context, definition, req, reply));
     app.post(collection, writing('create'), (req, reply) => create(context, definition, req, reply));
-    app.get(member, (req) => show(context, definition, req));
+    app.get(member, anonymousCache, (req) => show(context, definition, req));
     app.patch(member, writing('update'), (req) => update(context, definition, req));
     app.put(member, writing('update'), (req) => update(context, definition, req));
     app.delete(member, (req, reply) => remove(context, definition, req, reply));
   }
+}
+
+/** Anyone may read some of it, and reading it reads only catalogue tables (whose writes empty the cache). */
+export function isCatalog(definition: ResourceDefinition): boolean {
+  return definition.publicWhere !== undefined && (CATALOG_TABLES as readonly string[]).includes(definition.table);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -77,13 +85,18 @@ export async function listRecords(context: ServerContext, definition: ResourceDe
   const whereParams = [...sql.params];
   const order = orderBy(definition, query, sql, options.defaultOrder);
 
-  const rows = await selectRows(context.db, definition, `WHERE ${condition} ORDER BY ${order}`, sql, everything ? null : perPage, everything ? 0 : (page - 1) * perPage);
+  // The envelope's total comes with the page (a window count), not from a second query.
+  const envelope = definition.listShape === 'envelope';
+  const rows = await selectRows(context.db, definition, `WHERE ${condition} ORDER BY ${order}`, sql, everything ? null : perPage, everything ? 0 : (page - 1) * perPage, false, envelope);
   const rendered = await render(context, definition, rows, req, params);
-  if (definition.listShape === 'array') return rendered;
+  if (!envelope) return rendered;
 
-  const total = rows.length < perPage && (page === 1 || rows.length > 0)
-    ? (page - 1) * perPage + rows.length
-    : Number((await context.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${definition.table} r WHERE ${condition}`, whereParams)).rows[0]?.n ?? 0);
+  // Past the last page there is no row to carry the count: only then is it asked for alone.
+  const total = rows.length
+    ? Number(rows[0]!.__total)
+    : page === 1
+      ? 0
+      : Number((await context.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${definition.table} r WHERE ${condition}`, whereParams)).rows[0]?.n ?? 0);
   const totalPages = Math.max(1, Math.ceil(total / perPage));
   reply.header('x-total-count', String(total));
   return {
@@ -117,18 +130,29 @@ async function create(context: ServerContext, definition: ResourceDefinition, re
   refuseCuration(definition, caller, values);
   await definition.check?.(values, undefined, renderContext(context, req));
 
-  const row = await writeChecked(context, definition, caller, 'create', async (tx) => {
+  // The new row comes back whole (with the columns access is judged by) from the INSERT itself.
+  const insert = async (db: Queryable) => {
     const columns = Object.keys(values);
     const sql = new Sql();
     const placeholders = columns.map((c) => sql.add(values[c]));
-    const inserted = await tx.query<Row>(
-      `INSERT INTO ${definition.table} (${columns.map(quote).join(', ')}) VALUES (${placeholders.join(', ')}) RETURNING id`,
+    const inserted = await db.query<Row>(
+      `INSERT INTO ${definition.table} AS r (${columns.map(quote).join(', ')}) VALUES (${placeholders.join(', ')}) RETURNING ${selectColumns(definition, true).join(', ')}`,
       sql.params,
     );
-    const id = inserted.rows[0]!.id as string;
-    await storeUploads(tx, definition, id, uploads);
-    return id;
-  });
+    return inserted.rows[0]!;
+  };
+  // One statement that nothing can refuse afterwards (the caller's role allows the create, no
+  // files, nothing to run after it) needs no transaction: it commits or fails whole by itself.
+  const alone = !uploads.size && !definition.afterWrite && allowedByRole(definition, caller, 'create');
+  const row = alone
+    ? await insert(context.db).catch((error: unknown) => {
+        throw fromDatabaseError(error, Object.keys(definition.fields));
+      })
+    : await writeChecked(context, definition, caller, 'create', async (tx) => {
+        const inserted = await insert(tx);
+        await storeUploads(tx, definition, inserted.id as string, uploads);
+        return inserted.id as string;
+      });
   const [body] = await render(context, definition, [row], req, params);
   // The self link, from `path`: a licence's `url` is its text, not itself.
   reply.code(201).header('location', `${originOf(req)}${String(body!.path)}`);
@@ -448,7 +472,7 @@ export function checkIds(params: Params): Params {
 // ---------------------------------------------------------------------------------------
 // Reading and rendering
 
-/** Selects the definition's columns, plus `__owner` and `__public` when asked (for access checks). */
+/** Selects the definition's columns, plus `__owner` and `__public` when asked (for access checks), and `__total` (every matching row) when asked. */
 async function selectRows(
   db: Queryable,
   definition: ResourceDefinition,
@@ -457,17 +481,25 @@ async function selectRows(
   limit: number | null,
   offset: number,
   withAccess = false,
+  withTotal = false,
 ): Promise<Row[]> {
-  const columns = ['id', ...Object.keys(definition.fields), 'created_at', 'updated_at'].map((c) => `r.${quote(c)}`);
-  if (withAccess) {
-    columns.push(...ownerships(definition).map((owner) => `${owner.expr} AS ${owner.column}`));
-    columns.push(`${definition.publicWhere ? `(${definition.publicWhere})` : 'false'} AS __public`);
-  }
+  const columns = selectColumns(definition, withAccess);
+  if (withTotal) columns.push('count(*) OVER ()::int AS __total');
   const { rows } = await db.query<Row>(
     `SELECT ${columns.join(', ')} FROM ${definition.table} r ${tail} LIMIT ${sql.add(limit)} OFFSET ${sql.add(offset)}`,
     sql.params,
   );
   return rows;
+}
+
+/** The definition's columns over alias `r`, and with `withAccess` those access is judged by (`__owner…`, `__public`). */
+function selectColumns(definition: ResourceDefinition, withAccess: boolean): string[] {
+  const columns = ['id', ...Object.keys(definition.fields), 'created_at', 'updated_at'].map((c) => `r.${quote(c)}`);
+  if (withAccess) {
+    columns.push(...ownerships(definition).map((owner) => `${owner.expr} AS ${owner.column}`));
+    columns.push(`${definition.publicWhere ? `(${definition.publicWhere})` : 'false'} AS __public`);
+  }
+  return columns;
 }
 
 export function renderContext(context: ServerContext, req: FastifyRequest): RenderContext {

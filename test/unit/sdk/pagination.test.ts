@@ -57,15 +57,15 @@ describe('envelope pagination', () => {
     await expect(page.getNextPage()).rejects.toThrow(RangeError);
   });
 
-  it('for await yields every item over 4 pages, fetching lazily', async () => {
+  it('for await yields every item over 4 pages, fetching at most one page ahead', async () => {
     serveProducts(7);
     const seen: string[] = [];
     const list = client().products.list({ perPage: 2, sort: 'name', order: 'desc' });
     expect(api.requests).toHaveLength(0);
     for await (const product of list) {
       seen.push(product.id);
-      // Only the pages needed so far have been requested.
-      expect(api.requests.length).toBe(Math.floor((seen.length - 1) / 2) + 1);
+      // The pages needed so far, and at most the next one (prefetched: pagination-prefetch.test.ts).
+      expect(api.requests.length).toBeLessThanOrEqual(Math.floor((seen.length - 1) / 2) + 2);
     }
     expect(seen).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6']);
     expect(api.requests.map((r) => r.query.page ?? '1')).toEqual(['1', '2', '3', '4']);
@@ -77,7 +77,10 @@ describe('envelope pagination', () => {
     for await (const product of client().products.list({ perPage: 10 })) {
       if (product.id === 'p12') break;
     }
-    expect(api.requests).toHaveLength(2);
+    // Pages 1 and 2, and page 3 at most (requested ahead while the caller was on page 2, then aborted).
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(api.requests.length).toBeGreaterThanOrEqual(2);
+    expect(api.requests.length).toBeLessThanOrEqual(3);
   });
 
   it('toArray honours a limit', async () => {
