@@ -7,7 +7,7 @@
  * does an agent whose operator turned the checks off.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../../src/agent/agent.js';
@@ -17,6 +17,7 @@ import { Marketplace, type Instance, type Platform } from '../../../src/index.js
 import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
 import { deployableBuild, startAgent } from './harness.js';
 import { RecordingOrchestrator } from './recording-orchestrator.js';
+import { withoutRoute } from '../../helpers/missing-route-proxy.js';
 
 const m = useMarketplace({ cable: { pingIntervalMs: 200 } });
 const running: Agent[] = [];
@@ -135,7 +136,7 @@ describe('licence-aware deploys', { timeout: 60_000 }, () => {
     let proxy: Server;
     let proxyUrl: string;
     beforeAll(async () => {
-      proxy = await withoutAuthorizations(m.url);
+      proxy = await withoutRoute(m.url, '/authorizations');
       proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     });
     afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
@@ -160,25 +161,3 @@ describe('licence-aware deploys', { timeout: 60_000 }, () => {
     });
   });
 });
-
-/**
- * `hsp serve` as a server that predates `/authorizations`: a plain HTTP proxy answering those
- * paths as the reference server's Rails does for a route it does not have.
- */
-async function withoutAuthorizations(target: string): Promise<Server> {
-  const upstream = new URL(target);
-  const server = createServer((req, res) => {
-    if (req.url?.startsWith('/authorizations')) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 404, error: 'Not Found' }));
-      return;
-    }
-    const forwarded = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forwarded.on('error', () => res.writeHead(502).end());
-    req.pipe(forwarded);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}

@@ -7,7 +7,7 @@
  * vouchers and entitlements.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VoucherRedemption } from '../../../src/index.js';
@@ -15,6 +15,7 @@ import { hsp } from '../../helpers/cli.js';
 import { json, ok } from '../../helpers/cli-expect.js';
 import { spawnHsp } from '../../helpers/hsp-process.js';
 import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
+import { withoutRoute } from '../../helpers/missing-route-proxy.js';
 
 const m = useMarketplace();
 let customer: TestUser;
@@ -90,7 +91,7 @@ describe('hsp vouchers redeem', () => {
     let proxy: Server;
     let proxyUrl = '';
     beforeAll(async () => {
-      proxy = await withoutRedemption(m.url);
+      proxy = await withoutRoute(m.url, '/vouchers/redeem');
       proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     });
     afterAll(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
@@ -120,25 +121,3 @@ describe('hsp vouchers redeem', () => {
     });
   });
 });
-
-/**
- * `hsp serve` as a marketplace without `POST /vouchers/redeem` (the reference server, an older
- * hsp): a plain HTTP proxy answering that path as Rails does for a route it does not have.
- */
-async function withoutRedemption(target: string): Promise<Server> {
-  const upstream = new URL(target);
-  const server = createServer((req, res) => {
-    if (req.url?.startsWith('/vouchers/redeem')) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 404, error: 'Not Found' }));
-      return;
-    }
-    const forwarded = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    forwarded.on('error', () => res.writeHead(502).end());
-    req.pipe(forwarded);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}

@@ -16,7 +16,7 @@ import type { MarketplaceState } from '../../../src/manifest/state.js';
 import { writeHspYaml } from '../../../src/manifest/write-hsp-yaml.js';
 import { writeSpecManifest } from '../../../src/manifest/write-spec.js';
 
-const FILE = '/work/fhir-server/hsp.yaml';
+const FILE = '/project/fhir-server/hsp.yaml';
 
 const WIRED = `product:
   name: Example FHIR Server
@@ -89,7 +89,7 @@ describe('hsp.yaml', () => {
 
   it('is written back by hsp manifest convert with the same parameters, mappings and no configurations', async () => {
     const manifest = await load(WIRED);
-    const text = writeHspYaml(manifest, { dir: '/work/fhir-server' });
+    const text = writeHspYaml(manifest, { dir: '/project/fhir-server' });
     expect(text).toContain('parameters:');
     expect(text).toContain('TERMINOLOGY_URL: http://{host}:{port}/{TX_PATH}');
     expect(text).not.toContain('configurations');
@@ -125,19 +125,19 @@ describe('marketplace.json', () => {
     });
 
   it('reads mappings from their JSON text; mappings that do not map variable names to text are left out with a warning, or refused with --strict', async () => {
-    const good = await parseManifest('/work/app/marketplace.json', specManifest('{"FHIR_BASE_URL":"http://{host}:{port}/fhir"}'));
+    const good = await parseManifest('/project/app/marketplace.json', specManifest('{"FHIR_BASE_URL":"http://{host}:{port}/fhir"}'));
     expect(good.manifest.build.dependencies[0]?.mappings).toEqual({ FHIR_BASE_URL: 'http://{host}:{port}/fhir' });
 
-    const lower = await parseManifest('/work/app/marketplace.json', specManifest('{"fhir":"url"}'));
+    const lower = await parseManifest('/project/app/marketplace.json', specManifest('{"fhir":"url"}'));
     expect(lower.manifest.build.dependencies[0]).not.toHaveProperty('mappings');
     expect(lower.warnings.map((w) => w.message)).toEqual([
       'product.facts.runtime_dependencies[0].mappings maps "fhir", which is not a variable name of upper-case letters, digits and underscores; it is left out.',
     ]);
-    const number = await parseManifest('/work/app/marketplace.json', specManifest('{"FHIR_PORT":8080}'));
+    const number = await parseManifest('/project/app/marketplace.json', specManifest('{"FHIR_PORT":8080}'));
     expect(number.warnings.map((w) => w.message)).toEqual([
       'product.facts.runtime_dependencies[0].mappings maps FHIR_PORT to 8080, which is not text (a parameter name, url, host, port, or a template such as "http://{host}:{port}/fhir"); it is left out.',
     ]);
-    const strict = await parseManifest('/work/app/marketplace.json', specManifest('{"fhir":"url"}'), { strict: true }).catch((e: unknown) => e);
+    const strict = await parseManifest('/project/app/marketplace.json', specManifest('{"fhir":"url"}'), { strict: true }).catch((e: unknown) => e);
     expect((strict as ManifestError).problems.map((p) => p.message)).toEqual([
       'product.facts.runtime_dependencies[0].mappings maps "fhir", which is not a variable name of upper-case letters, digits and underscores.',
     ]);
@@ -160,7 +160,7 @@ describe('marketplace.json', () => {
     expect(written.dropped).toContain('build.exposures');
     const facts = (written.data.product as { facts: { runtime_dependencies: unknown[] } }).facts;
     expect(facts.runtime_dependencies).toEqual([{ uuid: '0b0b0b0b-0000-4000-8000-000000000009', build: [], interface_id: iface, mappings: '{"FHIR_BASE_URL":"url"}' }]);
-    const back = await parseManifest('/work/app/marketplace.json', written.text, { strict: true });
+    const back = await parseManifest('/project/app/marketplace.json', written.text, { strict: true });
     expect(back.manifest.build.dependencies).toEqual([{ interface: iface, mappings: { FHIR_BASE_URL: 'url' } }]);
 
     const refused = (() => {
@@ -245,7 +245,7 @@ describe('the publish plan', () => {
       'delete parameter FHIR_VERSION (exposure of "FHIR R4")',
     ]);
     expect(plan.errors).toEqual([
-      'Build 1.0.0: parameter "FHIR_BASE_PATH" (exposure of "FHIR R4") has required true in the marketplace but false in /work/fhir-server/hsp.yaml.',
+      'Build 1.0.0: parameter "FHIR_BASE_PATH" (exposure of "FHIR R4") has required true in the marketplace but false in /project/fhir-server/hsp.yaml.',
       'Build 1.0.0: parameter "FHIR_VERSION" (exposure of "FHIR R4") would be deleted (--prune).',
       'Build 1.0.0 is already in the marketplace, and a version is an immutable release: publish the changes as a new version, or pass --force to change it anyway.',
     ]);
