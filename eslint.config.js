@@ -17,6 +17,11 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
   },
   {
+    // The Marketplace UI runs in browsers.
+    files: ['src/ui/**'],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     // Type-checks `import x = require()`, the CommonJS consumer's form.
     files: ['test/package/fixtures/*.cts'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },

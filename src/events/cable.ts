@@ -9,9 +9,9 @@
  * client → `{"command":"subscribe"|"unsubscribe","identifier":"<json string>"}`.
  */
 import { EventEmitter } from 'node:events';
-import { randomInt } from 'node:crypto';
 import type { Agent, IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
+import { nodeVersion, randomInt } from '../runtime.js';
 import { VERSION } from '../version.js';
 import { SubscriptionRejectedError, SubscriptionTimeoutError } from './errors.js';
 import { proxyFor } from './proxy.js';
@@ -128,7 +128,7 @@ export class CableConnection extends EventEmitter<CableEvents> {
     if (this.closed) return;
 
     const socket = new WebSocket(url, [PROTOCOL], {
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'user-agent': `hsp/${VERSION} node/${process.versions.node}` },
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'user-agent': `hsp/${VERSION} node/${nodeVersion}` },
       origin: this.options.origin ?? `${this.url.protocol === 'wss:' ? 'https' : 'http'}://${this.url.host}`,
       handshakeTimeout: 10_000,
       maxPayload: this.options.maxPayload ?? 1024 * 1024,

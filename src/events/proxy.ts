@@ -2,8 +2,9 @@
  * The proxy for a WebSocket URL, from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as the HTTP
  * transport does (the `ws` package ignores those variables itself).
  */
+import { environment } from '../runtime.js';
 
-export function proxyFor(target: URL, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function proxyFor(target: URL, env: Record<string, string | undefined> = environment()): string | undefined {
   const secure = target.protocol === 'wss:' || target.protocol === 'https:';
   const proxy = secure
     ? env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy

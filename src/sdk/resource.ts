@@ -3,12 +3,12 @@
  * server (wrapped bodies, parent ids in bodies, JSON-string fields, client-chosen ids) and
  * the five verbs. Resource files only declare paths and types.
  */
-import { randomUUID } from 'node:crypto';
 import type { Marketplace } from './client.js';
 import { APIError, InvalidArgumentError } from './errors.js';
 import { PagePromise, type ListParams } from './pagination.js';
 import type { HttpMethod, Query, RequestOptions } from './transport.js';
 import { FileResponse, multipart, type Uploadable } from './uploads.js';
+import { randomUUID } from '../runtime.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

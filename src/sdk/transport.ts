@@ -2,8 +2,8 @@
  * HTTP transport: the global `fetch` driven by an undici dispatcher, with auth, retries,
  * timeouts, cancellation and a redacting debug trace. Resources never see `fetch`.
  */
-import { randomInt } from 'node:crypto';
 import type { Dispatcher } from 'undici';
+import { environment, nodeVersion, randomInt, unref } from '../runtime.js';
 import { VERSION } from '../version.js';
 import { connectionError, mayBeTlsServer, speaksTls } from './connection-failure.js';
 import {
@@ -101,7 +101,7 @@ export class Transport {
     this.base = this.baseUrl.href.replace(/\/$/, '');
     this.dispatcherInstance = options.dispatcher ? Promise.resolve(options.dispatcher) : undefined;
     this.ownsDispatcher = !options.dispatcher;
-    const ours = `hsp/${VERSION} node/${process.versions.node}`;
+    const ours = `hsp/${VERSION}${nodeVersion ? ` node/${nodeVersion}` : ''}`;
     this.userAgent = options.userAgent ? `${options.userAgent} ${ours}` : ours;
   }
 
@@ -253,10 +253,10 @@ export class Transport {
   }
 
   private headers(req: TransportRequest, token: string | undefined): Record<string, string> {
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'user-agent': this.userAgent,
-    };
+    const headers: Record<string, string> = { accept: 'application/json' };
+    // A browser sends its own, and a page may not replace it: there it would only cost a
+    // CORS preflight that names an extra header.
+    if (nodeVersion) headers['user-agent'] = this.userAgent;
     if (req.body !== undefined && !(req.body instanceof FormData)) headers['content-type'] = 'application/json';
     if (token) headers.authorization = `Bearer ${token}`;
     for (const [name, value] of Object.entries(req.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -265,7 +265,7 @@ export class Transport {
 }
 
 async function defaultDispatcher(): Promise<Dispatcher | undefined> {
-  const env = process.env;
+  const env = environment();
   const proxied = env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy;
   if (!proxied) return undefined;
   // No `connect.ca` here on purpose: passing one would make Node ignore NODE_EXTRA_CA_CERTS.
@@ -340,7 +340,7 @@ class Deadline {
   ) {
     const controller = new AbortController();
     this.signal = controller.signal;
-    this.timer = setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), ms).unref();
+    this.timer = unref(setTimeout(() => controller.abort(new DOMException('timed out', 'TimeoutError')), ms));
     if (caller) {
       this.onCallerAbort = () => controller.abort(caller.reason);
       caller.addEventListener('abort', this.onCallerAbort, { once: true });

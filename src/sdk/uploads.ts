@@ -2,9 +2,6 @@
  * Files for multipart bodies (product logos, screenshot images, build assets) and files
  * coming back (logo renditions, build assets).
  */
-import { openAsBlob } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
 import { InvalidArgumentError } from './errors.js';
 
 /** Anything the SDK can upload: a Blob or File, raw bytes, or bytes with a name and type. */
@@ -30,12 +27,21 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 export function contentTypeFor(filename: string): string {
-  return CONTENT_TYPES[extname(filename).toLowerCase()] ?? 'application/octet-stream';
+  const name = basename(filename);
+  const dot = name.lastIndexOf('.');
+  return (dot > 0 && CONTENT_TYPES[name.slice(dot).toLowerCase()]) || 'application/octet-stream';
+}
+
+/** The last segment of a path with `/` or `\\` separators (node:path is not in browsers). */
+function basename(path: string): string {
+  return path.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? '';
 }
 
 /** A file on disk as an upload; read lazily while the request is sent. */
 export async function fileFromPath(path: string, contentType?: string): Promise<File> {
   // openAsBlob's own errors carry no code, so look first to say what is wrong.
+  // Loaded here, not at the top: browsers bundle this module too, and have no file system.
+  const [{ openAsBlob }, { stat }] = await Promise.all([import('node:fs'), import('node:fs/promises')]);
   let blob: Blob;
   try {
     const info = await stat(path);
@@ -71,12 +77,12 @@ function toBlob(file: Uploadable, field: string): { blob: Blob; filename: string
     return { blob: file, filename: name };
   }
   if (file instanceof Uint8Array || file instanceof ArrayBuffer) {
-    return { blob: new Blob([file]), filename: field };
+    return { blob: new Blob([file as BlobPart]), filename: field };
   }
   if (file && typeof file === 'object' && 'data' in file) {
     const filename = file.filename ?? field;
     const type = file.contentType ?? (file.filename ? contentTypeFor(file.filename) : undefined);
-    const data = file.data instanceof Blob ? file.data : new Blob([file.data]);
+    const data = file.data instanceof Blob ? file.data : new Blob([file.data as BlobPart]);
     return { blob: type ? new Blob([data], { type }) : data, filename };
   }
   throw new InvalidArgumentError(field, `${field} must be a Blob, a File, bytes or { data, filename }.`);
@@ -125,6 +131,6 @@ export function filenameFrom(disposition: string | null): string | undefined {
 
 /** Never let a server choose a path: keep the last segment only. */
 function safeName(name: string): string | undefined {
-  const last = basename(name.replace(/\\/g, '/'));
+  const last = basename(name);
   return last && last !== '.' && last !== '..' ? last : undefined;
 }

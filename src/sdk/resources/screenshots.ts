@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID } from '../../runtime.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { PagePromise } from '../pagination.js';
 import { APIResource, requireText, uuid } from '../resource.js';
