@@ -14,7 +14,16 @@ export function configureApi(baseUrl: string, token: () => string | undefined, u
   tokenSource = token;
   onUnauthorized = unauthorized;
   // One retry: a browser user would rather see the error soon than wait through backoff.
-  client = new Marketplace({ baseUrl, tokenProvider: () => tokenSource(), maxRetries: 1, timeoutMs: 30_000 });
+  client = new Marketplace({
+    baseUrl,
+    tokenProvider: () => tokenSource(),
+    maxRetries: 1,
+    timeoutMs: 30_000,
+    // Whatever the page does with the error, a refused token ends the session at once.
+    onResponse: (trace) => {
+      if (trace.status === 401 && trace.headers.authorization) queueMicrotask(onUnauthorized);
+    },
+  });
 }
 
 export function api(): Marketplace {
@@ -28,7 +37,6 @@ export function api(): Marketplace {
  */
 export function describeError(error: unknown): string {
   if (error instanceof APIError) {
-    if (error.status === 401 && tokenSource()) queueMicrotask(onUnauthorized);
     if (error.status === 401) return 'Your session has ended. Please sign in again.';
     if (error.serverMessage) return sentence(error.serverMessage);
     if (error.status === 404) return 'This no longer exists, or you may not see it.';

@@ -4,7 +4,9 @@
  * origin would keep it for good).
  */
 import { computed, signal } from '@preact/signals';
+import { APIError } from '../sdk/errors.js';
 import type { Permissions } from '../sdk/types/roles.js';
+import type { WhoAmI } from '../sdk/types/session.js';
 import type { User } from '../sdk/types/users.js';
 import { api } from './api.js';
 import { basePath, here, navigate } from './router.js';
@@ -45,17 +47,17 @@ export async function signInWithToken(token: string): Promise<void> {
   const trimmed = token.trim().replace(/^Bearer\s+/i, '');
   if (!trimmed) throw new Error('Paste a token first.');
   if (/\s/.test(trimmed)) throw new Error('A token is one line without spaces; check what you pasted.');
-  state.value = { token: trimmed, permissions: {} };
+  // Checked before it becomes the session's: a refused token leaves the current session alone.
+  let who: WhoAmI | null;
   try {
-    const who = await api().session.whoami();
-    if (!who) throw new Error('The marketplace did not accept this token: it may have expired or been revoked.');
-    state.value = { token: trimmed, user: who.user, permissions: who.permissions };
-    sessionStorage.setItem(TOKEN_KEY, trimmed);
+    who = await api().session.whoami({ headers: { authorization: `Bearer ${trimmed}` } });
   } catch (error) {
-    state.value = { permissions: {} };
-    sessionStorage.removeItem(TOKEN_KEY);
-    throw error;
+    if (error instanceof APIError && error.status === 401) who = null;
+    else throw error;
   }
+  if (!who) throw new Error('The marketplace did not accept this token: it may have expired or been revoked.');
+  state.value = { token: trimmed, user: who.user, permissions: who.permissions };
+  sessionStorage.setItem(TOKEN_KEY, trimmed);
 }
 
 /** At boot: the tab's token, checked again (it may have expired while the tab slept). */
@@ -66,6 +68,7 @@ export async function restoreSession(): Promise<void> {
     await signInWithToken(token);
   } catch {
     // Expired or revoked: anonymous now; pages that need a user send the person to sign-in.
+    sessionStorage.removeItem(TOKEN_KEY);
   }
 }
 
