@@ -22,13 +22,13 @@ onBrowser.describe('signing in to the Marketplace UI', () => {
     await page.waitForURL(/\/ui\/sign-in\?next=platforms/);
     await expectAccessible(page, 'the sign-in page');
 
-    await page.getByLabel('Token').fill('not-a-token');
+    await page.getByLabel('Token', { exact: true }).fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in with token' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/\S/);
     expect(await page.getByRole('alert').textContent()).not.toMatch(/undefined|\[object/);
     expect((await tabState(page)).token).toBeNull();
 
-    await page.getByLabel('Token').fill(ui.marketplace.admin.token);
+    await page.getByLabel('Token', { exact: true }).fill(ui.marketplace.admin.token);
     await page.getByRole('button', { name: 'Sign in with token' }).click();
     await page.waitForURL(/\/ui\/platforms$/);
     await expect.poll(() => page.getByRole('button', { name: 'Sign out' }).isVisible()).toBe(true);
@@ -85,7 +85,7 @@ onBrowser.describe('signing in to the Marketplace UI', () => {
     // The next request with the revoked token is refused: a reload asks the marketplace again.
     await page.reload();
     await page.waitForURL(/\/ui\/sign-in\?next=licences/);
-    await page.getByLabel('Token').fill(ui.marketplace.admin.token);
+    await page.getByLabel('Token', { exact: true }).fill(ui.marketplace.admin.token);
     await page.getByRole('button', { name: 'Sign in with token' }).click();
     await page.waitForURL(/\/ui\/licences$/);
   });
