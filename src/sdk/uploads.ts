@@ -26,6 +26,9 @@ const CONTENT_TYPES: Record<string, string> = {
   '.pdf': 'application/pdf',
 };
 
+/** What Blob accepts, spelled so that it type-checks with Node's types and with the DOM's alike. */
+type BlobPart = NonNullable<ConstructorParameters<typeof Blob>[0]>[number];
+
 export function contentTypeFor(filename: string): string {
   const name = basename(filename);
   const dot = name.lastIndexOf('.');

@@ -19,6 +19,12 @@ export interface Product extends Record_ {
   visible_at: string | null;
   product_licenses?: ProductLicense[];
   screenshots?: Screenshot[];
+  /** The logo's file (Release 1 servers and `hsp serve`; null without a logo). */
+  logo_file_name?: string | null;
+  logo_content_type?: string | null;
+  logo_file_size?: number | null;
+  /** When the logo last changed: null without one. */
+  logo_updated_at?: string | null;
 }
 
 export interface ProductCreateParams extends ClientId {
@@ -43,12 +49,21 @@ export interface ProductListParams extends ListParams {
   /** One MIME type or several. */
   mime_type?: string | string[];
   published?: boolean;
+  /** Offered under this licence (its id); `hsp serve`. */
+  license?: string;
+  /** With a build exposing this interface (its id); `hsp serve`. */
+  interface?: string;
 }
 
 export interface ProductSearchParams extends ListParams {
   /** Prefix match on name and description; several words must all match. */
   text?: string;
   mime_type?: string | string[];
+  published?: boolean;
+  /** Offered under this licence (its id); `hsp serve`. */
+  license?: string;
+  /** With a build exposing this interface (its id); `hsp serve`. */
+  interface?: string;
 }
 
 export type LogoSize = 'large' | 'medium' | 'small';

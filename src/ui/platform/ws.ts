@@ -44,10 +44,16 @@ export default class BrowserWebSocket {
   }
 
   close(code?: number, reason?: string): void {
+    // Closing a socket still connecting makes the browser log an error for nothing (leaving a
+    // page while it connects): close it as soon as it opens instead.
+    if (this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.addEventListener('open', () => this.socket.close(code, reason), { once: true });
+      return;
+    }
     this.socket.close(code, reason);
   }
 
-  /** No abrupt close in browsers; a normal close is the nearest. */
+  /** No abrupt close in browsers; a normal close is the nearest (at once: the connection is given up). */
   terminate(): void {
     this.socket.close();
   }

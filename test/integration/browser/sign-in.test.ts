@@ -3,13 +3,14 @@
  * (a real OpenID Provider, through the marketplace's sign-in), the page kept across sign-in
  * and across a token that stops working, and sign-out revoking the token on hsp serve.
  */
+import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { expectAccessible, onBrowser, pageProblems, useUiBrowser } from '../../helpers/browser.js';
 
 const ui = useUiBrowser({ oidc: true });
 
 /** What the tab keeps: the token in session storage, and the address bar. */
-async function tabState(page: import('playwright-core').Page): Promise<{ token: string | null; url: string }> {
+async function tabState(page: Page): Promise<{ token: string | null; url: string }> {
   const token = await page.evaluate(() => (globalThis as unknown as { sessionStorage: Storage }).sessionStorage.getItem('hsp.token'));
   return { token, url: page.url() };
 }
