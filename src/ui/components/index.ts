@@ -5,3 +5,4 @@ export { Pager } from './pager.js';
 export { PageTitle } from './page-title.js';
 export { useAsync, type AsyncState } from './use-async.js';
 export { Time } from './time.js';
+export { SignedInOnly } from './signed-in-only.js';

@@ -6,7 +6,7 @@
 import type { JSX } from 'preact';
 import { Empty, ErrorNote, Loading, PageTitle, useAsync } from '../components/index.js';
 import { session } from '../session.js';
-import { SignedInOnly } from './admin/shared.js';
+import { SignedInOnly } from '../components/index.js';
 import { EntitlementTable } from './licences/entitlement-table.js';
 import { loadLicences } from './licences/load.js';
 import { PublisherVouchers } from './licences/publisher-vouchers.js';

@@ -7,12 +7,12 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Platform } from '../../sdk/types/platforms.js';
 import { api } from '../api.js';
-import { Empty, ErrorNote, Loading, PageTitle, useAsync } from '../components/index.js';
+import { Empty, ErrorNote, Loading, PageTitle, SignedInOnly, useAsync } from '../components/index.js';
 import { knownProductName } from '../live/names.js';
 import { countsText, summarize } from '../live/platform-summary.js';
 import { useLiveInstances } from '../live/use-live-instances.js';
 import { Link } from '../router.js';
-import { requireSignIn, session, signedIn } from '../session.js';
+import { session, signedIn } from '../session.js';
 import { AgentHint } from './platform/agent-hint.js';
 import { InstanceCard } from './platform/instance-card.js';
 import { Moment } from './platform/moment.js';
@@ -20,12 +20,8 @@ import { NameDialog } from './platform/name-dialog.js';
 import { StreamIndicator } from './platform/stream-indicator.js';
 
 export default function PlatformPage({ params }: { params: Record<string, string> }): JSX.Element {
-  if (!signedIn.value) {
-    requireSignIn();
-    return <Loading />;
-  }
   const ownerId = session.value.user?.id ?? '';
-  return <PlatformView key={`${ownerId}/${params.id}`} ownerId={ownerId} platformId={params.id ?? ''} />;
+  return <SignedInOnly>{signedIn.value && <PlatformView key={`${ownerId}/${params.id}`} ownerId={ownerId} platformId={params.id ?? ''} />}</SignedInOnly>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

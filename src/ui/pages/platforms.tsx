@@ -6,10 +6,10 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Platform } from '../../sdk/types/platforms.js';
 import { api } from '../api.js';
-import { Empty, ErrorNote, Loading, PageTitle, useAsync } from '../components/index.js';
+import { Empty, ErrorNote, Loading, PageTitle, SignedInOnly, useAsync } from '../components/index.js';
 import { countsText, summarize } from '../live/platform-summary.js';
 import { Link, navigate } from '../router.js';
-import { requireSignIn, session, signedIn } from '../session.js';
+import { session, signedIn } from '../session.js';
 import { AgentHint } from './platform/agent-hint.js';
 import { ConfirmDialog } from './platform/confirm-dialog.js';
 import { Moment } from './platform/moment.js';
@@ -18,11 +18,7 @@ import { NameDialog } from './platform/name-dialog.js';
 const MAX_PLATFORMS = 500;
 
 export default function PlatformsPage(): JSX.Element {
-  if (!signedIn.value) {
-    requireSignIn();
-    return <Loading />;
-  }
-  return <PlatformList ownerId={session.value.user?.id ?? ''} />;
+  return <SignedInOnly>{signedIn.value && <PlatformList ownerId={session.value.user?.id ?? ''} />}</SignedInOnly>;
 }
 
 type Dialog = { kind: 'create' } | { kind: 'rename'; platform: Platform } | { kind: 'delete'; platform: Platform };

@@ -4,7 +4,7 @@ import { PageTitle } from '../../components/index.js';
 import { Link } from '../../router.js';
 import { SECTIONS } from './sections.js';
 import { NotAllowed } from './frame.js';
-import { SignedInOnly } from './shared.js';
+import { SignedInOnly } from '../../components/index.js';
 
 export default function AdminPage(): JSX.Element {
   return (

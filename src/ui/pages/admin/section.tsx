@@ -8,7 +8,7 @@ import { InterfacesSection } from './interfaces.js';
 import { LicensesSection } from './licenses.js';
 import { RolesSection } from './roles.js';
 import { sectionById, type SectionId } from './sections.js';
-import { SignedInOnly } from './shared.js';
+import { SignedInOnly } from '../../components/index.js';
 import { UsersSection } from './users.js';
 
 const PAGES: Record<SectionId, ComponentType> = {

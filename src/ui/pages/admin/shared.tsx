@@ -1,21 +1,11 @@
 /**
- * What the licences and administration pages share: the sign-in guard, a button's action with
+ * What the licences and administration pages share: a button's action with
  * its busy state, error and "done" sentence, a delete that asks once more, and a dash for
  * missing values (a person never reads "null" or "undefined").
  */
-import type { ComponentChildren, JSX } from 'preact';
+import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ErrorNote, Loading } from '../../components/index.js';
-import { requireSignIn, signedIn } from '../../session.js';
-
-/** Anonymous visitors go to sign-in and come back here; nothing of the page renders meanwhile. */
-export function SignedInOnly({ children }: { children: ComponentChildren }): JSX.Element {
-  const ok = signedIn.value;
-  useEffect(() => {
-    if (!ok) requireSignIn();
-  }, [ok]);
-  return ok ? <>{children}</> : <Loading label="Redirecting to sign-in…" />;
-}
+import { ErrorNote } from '../../components/index.js';
 
 export interface Action {
   busy: boolean;

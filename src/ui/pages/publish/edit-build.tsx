@@ -11,7 +11,8 @@ import { Link, navigate } from '../../router.js';
 import { BuildForm } from './build-form.js';
 import { ConfigurationsEditor } from './configurations-editor.js';
 import { DependenciesEditor, ExposuresEditor } from './interfaces-editor.js';
-import { Breadcrumbs, buildStatus, SignedInOnly } from './shared.js';
+import { Breadcrumbs, buildStatus } from './shared.js';
+import { SignedInOnly } from '../../components/index.js';
 
 export default function EditBuildPage({ params }: { params: Record<string, string> }): JSX.Element {
   return (

@@ -14,7 +14,8 @@ import { ProductActions } from './product-actions.js';
 import { ProductForm, toParams, valuesOf } from './product-form.js';
 import { PublishHint } from './publish-hint.js';
 import { ScreenshotsEditor } from './screenshots-editor.js';
-import { Breadcrumbs, PublishedBadge, SaveStatus, SignedInOnly, useSaveStatus } from './shared.js';
+import { Breadcrumbs, PublishedBadge, SaveStatus, useSaveStatus } from './shared.js';
+import { SignedInOnly } from '../../components/index.js';
 
 export default function EditProductPage({ params }: { params: Record<string, string> }): JSX.Element {
   return (
@@ -77,7 +78,7 @@ function EditProduct({ productId }: { productId: string }): JSX.Element {
           <ScreenshotsEditor productId={productId} screenshots={product.screenshots ?? []} onChange={loaded.reload} />
         </div>
         <div class="pub-side">
-          <LogoEditor productId={productId} productName={product.name} />
+          <LogoEditor productId={productId} productName={product.name} hasLogo={Boolean(product.logo_file_name)} />
           <LicencesEditor productId={productId} attached={product.product_licenses ?? []} onChange={loaded.reload} />
           <PublishHint product={product} build={latest} />
         </div>

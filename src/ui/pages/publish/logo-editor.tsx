@@ -8,9 +8,14 @@ import { api } from '../../api.js';
 import { ErrorNote, Field } from '../../components/index.js';
 import { checkImage, formatBytes, IMAGE_ACCEPT, LOGO_MAX_BYTES, SaveStatus, useObjectUrl, useRemoteImage, useSaveStatus } from './shared.js';
 
-export function LogoEditor({ productId, productName }: { productId: string; productName: string }): JSX.Element {
+export function LogoEditor({ productId, productName, hasLogo }: { productId: string; productName: string; hasLogo: boolean }): JSX.Element {
   const [version, setVersion] = useState(0);
-  const current = useRemoteImage((signal) => api().products.logo(productId, 'medium', { signal }), version);
+  // Only asked for when there is one: a 404 for a missing logo would be a console error in every browser.
+  const [present, setPresent] = useState(hasLogo);
+  const current = useRemoteImage(
+    (signal) => (present ? api().products.logo(productId, 'medium', { signal }) : Promise.reject(new Error('No logo.'))),
+    version,
+  );
   const [file, setFile] = useState<File>();
   const [problem, setProblem] = useState<string>();
   const [error, setError] = useState<unknown>();
@@ -32,11 +37,12 @@ export function LogoEditor({ productId, productName }: { productId: string; prod
     setFile(why ? undefined : chosen);
     if (why) input.value = '';
   };
-  const run = async (work: () => Promise<unknown>, done: string) => {
+  const run = async (work: () => Promise<unknown>, done: string, nowPresent: boolean) => {
     setBusy(true);
     setError(undefined);
     try {
       await work();
+      setPresent(nowPresent);
       setFile(undefined);
       setVersion((n) => n + 1);
       setStatus(done);
@@ -63,7 +69,7 @@ export function LogoEditor({ productId, productName }: { productId: string; prod
           class="pub-logo-form"
           onSubmit={(event) => {
             event.preventDefault();
-            if (file) void run(() => api().products.setLogo(productId, file), 'Logo saved');
+            if (file) void run(() => api().products.setLogo(productId, file), 'Logo saved', true);
           }}
         >
           <Field label="Logo image" hint={`PNG, JPEG, GIF, WebP or SVG, at most ${formatBytes(LOGO_MAX_BYTES)}; square looks best.`} error={problem}>
@@ -75,7 +81,7 @@ export function LogoEditor({ productId, productName }: { productId: string; prod
               Upload logo
             </button>
             {current.url && !preview && (
-              <button type="button" class="btn btn-danger" disabled={busy} onClick={() => void run(() => api().products.removeLogo(productId), 'Logo removed')}>
+              <button type="button" class="btn btn-danger" disabled={busy} onClick={() => void run(() => api().products.removeLogo(productId), 'Logo removed', false)}>
                 Remove logo
               </button>
             )}

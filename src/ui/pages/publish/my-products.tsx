@@ -7,7 +7,8 @@ import { api } from '../../api.js';
 import { Empty, ErrorNote, Loading, PageTitle, Pager, Time, useAsync } from '../../components/index.js';
 import { Link, route, setQuery } from '../../router.js';
 import { can, session } from '../../session.js';
-import { CannotPublish, PublishedBadge, SignedInOnly, text } from './shared.js';
+import { CannotPublish, PublishedBadge, text } from './shared.js';
+import { SignedInOnly } from '../../components/index.js';
 
 const PER_PAGE = 20;
 

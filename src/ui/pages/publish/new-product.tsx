@@ -5,7 +5,8 @@ import { PageTitle } from '../../components/index.js';
 import { navigate } from '../../router.js';
 import { can } from '../../session.js';
 import { ProductForm, toParams, valuesOf } from './product-form.js';
-import { Breadcrumbs, CannotPublish, SignedInOnly } from './shared.js';
+import { Breadcrumbs, CannotPublish } from './shared.js';
+import { SignedInOnly } from '../../components/index.js';
 
 export default function NewProductPage(): JSX.Element {
   return <SignedInOnly>{can('products', 'create') ? <NewProduct /> : <CannotPublish title="New product" />}</SignedInOnly>;

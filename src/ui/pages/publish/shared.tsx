@@ -1,26 +1,16 @@
 /**
- * What the publisher pages share: the sign-in guard, field errors from the API's 422 answers,
+ * What the publisher pages share: field errors from the API's 422 answers,
  * the "Saved" live region, image checks before upload, and images fetched with the session's
  * token (an unpublished product's logo is not public, so a plain <img src> could not load it).
  */
-import type { ComponentChildren, JSX } from 'preact';
+import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ValidationError } from '../../../sdk/errors.js';
 import type { FileResponse } from '../../../sdk/uploads.js';
 import type { Product } from '../../../sdk/types/products.js';
 import { describeError } from '../../api.js';
-import { Loading, PageTitle } from '../../components/index.js';
+import { PageTitle } from '../../components/index.js';
 import { Link } from '../../router.js';
-import { requireSignIn, signedIn } from '../../session.js';
-
-/** Anonymous visitors go to sign-in and come back here; nothing of the page renders meanwhile. */
-export function SignedInOnly({ children }: { children: ComponentChildren }): JSX.Element {
-  const ok = signedIn.value;
-  useEffect(() => {
-    if (!ok) requireSignIn();
-  }, [ok]);
-  return ok ? <>{children}</> : <Loading label="Redirecting to sign-in…" />;
-}
 
 /**
  * Per-field sentences from a 422 (`{name: ["can't be blank"]}` → "Name can't be blank."), for
