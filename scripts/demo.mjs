@@ -1,7 +1,8 @@
 /**
  * `npm run demo` in a clone: builds hsp when its build is missing or older than its sources,
- * then runs `hsp demo` in this process (arguments after `--` go to it: `npm run demo -- --keep`,
- * `npm run demo -- --json`).
+ * then runs `hsp demo --keep` in this process: the marketplace, its agent and the Marketplace UI
+ * stay up until Ctrl+C, so a newcomer can open the printed address and deploy by clicking.
+ * Arguments after `--` go to it (`npm run demo -- --json`); `--no-keep` ends it after the demo.
  *
  * Why not `npm run build && hsp demo`: the build lists every file it writes, some two hundred
  * lines that bury the demo's ten. That listing is for people changing hsp; here the build says
@@ -28,8 +29,9 @@ function newest(paths) {
 }
 
 const built = join(root, 'dist', 'cli', 'main.js');
-const sources = ['src', 'package.json', 'tsup.config.ts', 'scripts/build-pglite-snapshot.mjs'].map((path) => join(root, path));
-if (!existsSync(built) || !existsSync(join(root, 'dist', 'pglite-snapshot.json')) || newest(sources) > statSync(built).mtimeMs) {
+const sources = ['src', 'package.json', 'tsup.config.ts', 'scripts/build-pglite-snapshot.mjs', 'scripts/build-ui.mjs'].map((path) => join(root, path));
+const outputs = [built, join(root, 'dist', 'pglite-snapshot.json'), join(root, 'dist', 'ui', 'index.html')];
+if (outputs.some((output) => !existsSync(output)) || newest(sources) > statSync(built).mtimeMs) {
   const started = performance.now();
   process.stderr.write('Building hsp… ');
   // npm_execpath is the npm that runs this script: the build runs under the same one.
@@ -46,4 +48,6 @@ if (!existsSync(built) || !existsSync(join(root, 'dist', 'pglite-snapshot.json')
 
 // As bin/hsp does: main(argv) reads the arguments after `node hsp`.
 const { main } = await import('../dist/cli/main.js');
-await main([process.argv[0], 'hsp', 'demo', ...process.argv.slice(2)]);
+const args = process.argv.slice(2);
+const keep = args.includes('--no-keep') ? [] : ['--keep'];
+await main([process.argv[0], 'hsp', 'demo', ...keep, ...args.filter((arg) => arg !== '--no-keep')]);

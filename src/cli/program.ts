@@ -127,6 +127,8 @@ function serveCommand(io: CliIO): Command {
     .option('--memory', 'use a throw-away in-memory database')
     .option('--database-url <url>', 'use this PostgreSQL server instead (env DATABASE_URL)')
     .option('--log', 'log every request as a JSON line on stdout')
+    .option('--no-ui', 'do not serve the Marketplace UI at /ui/ (env HSP_UI=false)')
+    .option('--ui-url <url>', 'a Marketplace UI hosted elsewhere: browser sign-ins may return to its pages (env MARKETPLACE_UI_URL)')
     .option('--cors-origin <origin>', 'only pages from this origin may call the API from a browser; repeat for more (env HSP_CORS_ORIGINS, comma-separated; default every origin)', repeatable)
     .option('--query-timeout <duration>', 'cancel a database query after this long (env HSP_QUERY_TIMEOUT; default 10s)')
     .option('--connect-timeout <duration>', 'give up on a PostgreSQL server that does not answer a connection within this long (env HSP_CONNECT_TIMEOUT; default 10s)')

@@ -17,12 +17,15 @@ import { checkBodyFields } from './resources/values.js';
 import { registerCrud } from './routes/crud.js';
 import { isMultipartRequest } from './uploads.js';
 import { registerRoutes } from './routes/index.js';
+import { registerUi, UI_PATH, type UiSite } from './ui.js';
 import { processTelemetry } from '../telemetry/process-telemetry.js';
 
 export interface AppOptions {
   /** Called with unexpected errors (500s); the client never sees their details. */
   onInternalError?: (error: unknown) => void;
   logger?: boolean;
+  /** The Marketplace UI to serve under /ui/ (./ui.ts); none when absent. */
+  ui?: UiSite;
 }
 
 export async function buildApp(context: ServerContext, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -31,8 +34,8 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
     // Request logs never carry codes or tokens from login redirects.
     logger: options.logger ? { serializers: { req: (req) => ({ method: req.method, url: redactQuery(req.url) }) } } : false,
     bodyLimit: context.config.bodyLimit,
-    // `/products/x.json` is `/products/x`, as on the reference server.
-    rewriteUrl: (req) => (req.url ?? '/').replace(/\.json(?=$|\?)/, ''),
+    // `/products/x.json` is `/products/x`, as on the reference server; the UI's files keep their names.
+    rewriteUrl: (req) => (req.url?.startsWith(UI_PATH) ? req.url : (req.url ?? '/').replace(/\.json(?=$|\?)/, '')),
     routerOptions: { ignoreTrailingSlash: true },
     trustProxy: true,
     // Refused before routing: our one error shape, a sentence rather than an echo of the URL.
@@ -54,6 +57,8 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
   // (errors included) carries the CORS headers.
   cors.register(app);
   registerBodyParsers(app);
+  // Before content negotiation: a browser that asks for HTML only is sent to the UI, not refused.
+  if (options.ui) registerUi(app, options.ui);
 
   app.addHook('onRequest', async (req) => {
     if (req.routeOptions.config.anyAccept) return;

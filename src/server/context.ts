@@ -10,7 +10,11 @@ export interface ServerConfig {
   bodyLimit: number;
   /** Largest uploaded file (logo, screenshot image, build asset), in bytes. */
   uploadLimit: number;
-  /** Where a finished browser login goes when the client gave no loopback `redirect_uri`. */
+  /**
+   * The Marketplace UI hosted elsewhere (MARKETPLACE_UI_URL, `hsp serve --ui-url`): where a finished
+   * browser login goes when the client gave no `redirect_uri` (`?jwt=`, as the reference server),
+   * and a `redirect_uri` under it is accepted (the token then in the fragment, `#jwt=`).
+   */
   uiUrl?: string;
   /** Lifetime of marketplace tokens, in seconds. */
   tokenTtlSeconds: number;
@@ -28,6 +32,8 @@ export interface ServerContext {
   resources: ResourceRegistry;
   /** Rendered anonymous catalogue answers (./cache/catalog-cache.ts), when the server keeps them. */
   catalogCache?: CatalogCache;
+  /** The Marketplace UI is served under /ui/ (../server/ui.ts): sign-ins may return to it. */
+  servesUi?: boolean;
   /** Verifies a bearer token issued by a registered identity provider (see auth/). */
   verifyProviderToken?: (token: string, issuer: string) => Promise<Caller | undefined>;
 }

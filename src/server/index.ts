@@ -27,6 +27,7 @@ import { definitions } from './resources/index.js';
 import { ResourceRegistry } from './resources/registry.js';
 import { seed } from './seed.js';
 import { serveTokenRequests } from './token-socket.js';
+import { defaultUiFolder, isUiSite, loadUiSite, UI_PATH } from './ui.js';
 import { makeFolder } from '../make-folder.js';
 import { cacheDir } from './paths.js';
 
@@ -52,6 +53,11 @@ export interface MarketplaceServerOptions {
   /** Longest the PostgreSQL server may take to accept a connection (default 10 s, see db/postgres.ts). */
   connectTimeoutMs?: number;
   /**
+   * The Marketplace UI under /ui/ (./ui.ts): its build folder (default: dist/ui of this package),
+   * or `false` for none (`hsp serve --no-ui`; then `/ui/` is an API 404 and `/` always JSON).
+   */
+  ui?: { folder?: string } | false;
+  /**
    * Stops the start (`hsp serve` on SIGINT or SIGTERM): whatever it has opened is closed, and
    * the promise rejects with the signal's reason. After the start, stopping is `close()`.
    */
@@ -66,6 +72,8 @@ export interface MarketplaceServer {
   adminToken?: string;
   /** Set when this start replaced a stored token that no longer worked: why ("had been revoked"). */
   adminTokenRenewed?: string;
+  /** The Marketplace UI's address (`<url>/ui/`), or why it is not served (`off`: absent build; undefined reason: turned off). */
+  ui: { url: string } | { off: string | undefined };
   db: Database;
   app: FastifyInstance;
   context: ServerContext;
@@ -118,6 +126,9 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
     const seeded = await step(db.transaction((tx) => seed(tx)));
     const secret = new TextEncoder().encode(options.secretKeyBase ?? (await step(storedSecret(db))));
     const config = { ...DEFAULT_CONFIG, ...options.config };
+    // Read before the port opens (a few hundred KB): requests never wait on the disk.
+    const ui = options.ui === false ? undefined : await step(loadUiSite(options.ui?.folder ?? defaultUiFolder()));
+    const uiSite = ui && isUiSite(ui) ? ui : undefined;
     // Anonymous catalogue answers, kept rendered and emptied by every replica's catalogue writes.
     const catalogCache = options.catalogCache === false ? undefined : new CatalogCache(options.catalogCache);
     const stopCatalogEvents = catalogCache ? await step(catalogCache.listen(db)) : undefined;
@@ -128,10 +139,11 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
       config,
       resources: new ResourceRegistry(definitions),
       catalogCache,
+      servesUi: !!uiSite,
       verifyProviderToken: (token, issuer) => verifyProviderToken(db, token, issuer),
     };
     trace('start: building the service');
-    const app = await step(buildApp(context, { logger: options.logger, onInternalError: options.onInternalError }));
+    const app = await step(buildApp(context, { logger: options.logger, onInternalError: options.onInternalError, ui: uiSite }));
     undo.push(() => app.close());
     const cable = new CableServer(context, options.cable);
     undo.push(() => cable.close());
@@ -177,6 +189,7 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
       adminToken,
       adminTokenFile,
       adminTokenRenewed: renewed?.problem,
+      ui: uiSite ? { url: `${url}${UI_PATH}` } : { off: ui && !isUiSite(ui) ? ui.reason : undefined },
       db,
       app,
       context,

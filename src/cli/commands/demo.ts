@@ -104,7 +104,7 @@ export async function demo(options: DemoOptions, io: DemoIO): Promise<{ steps: S
     const { Marketplace } = await import('../../index.js');
     const server = await run('Start a marketplace', async () => {
       const value = await createMarketplaceServer({ port: 0, memory: true });
-      return { value, detail: `${value.url}, embedded database in memory` };
+      return { value, detail: `${value.url}, embedded database in memory${'url' in value.ui ? `, Marketplace UI at ${value.ui.url}` : ''}` };
     });
     cleanups.push(() => server.close());
     const admin = new Marketplace({ baseUrl: server.url, token: server.adminToken, dialect: 'r2' });
@@ -220,11 +220,12 @@ export async function demo(options: DemoOptions, io: DemoIO): Promise<{ steps: S
         `The marketplace keeps running at ${server.url} with the agent serving platform "${platform.name}"; ` +
           `administrator token in ${server.adminTokenFile}. Ctrl+C stops both.\n`,
       );
+      io.stderr.write(uiDirections(server.ui, platform.id, server.adminTokenFile));
       void agent;
       return { steps, close };
     }
     await close();
-    if (!options.json) io.stderr.write('Next: "hsp demo --keep" leaves this marketplace and its agent running to explore; "hsp serve" starts one of your own.\n');
+    if (!options.json) io.stderr.write('Next: "hsp demo --keep" leaves this marketplace, its agent and the Marketplace UI running to explore; "hsp serve" starts one of your own.\n');
     return { steps, close: async () => {} };
   } catch (error) {
     await close();
@@ -234,6 +235,18 @@ export async function demo(options: DemoOptions, io: DemoIO): Promise<{ steps: S
     if (readerGone) return { steps, close: async () => {} };
     throw new InterruptedError(error.message);
   }
+}
+
+/**
+ * Where to click next: the platform's page in the UI (its instances, live), and how to sign in
+ * there. The token stays in its file: a URL would carry it into the browser's history.
+ */
+export function uiDirections(ui: { url: string } | { off: string | undefined }, platformId: string, tokenFile: string | undefined): string {
+  if (!('url' in ui)) return `The Marketplace UI is not served${ui.off ? `: ${ui.off}` : ''}.\n`;
+  return (
+    `\nMarketplace UI: ${ui.url}platforms/${platformId}  (the demo's platform; deploy a product from ${ui.url})\n` +
+    `Sign in at ${ui.url}sign-in with the administrator token: paste the contents of ${tokenFile ?? 'the token file'}.\n`
+  );
 }
 
 /** The folder holding package.json and examples/, from wherever this module was bundled. */

@@ -1,6 +1,7 @@
 /**
- * `hsp serve`: a Marketplace Service on this machine. Flags win over the environment
- * (PORT, HOST, DATABASE_URL, HSP_DATA_DIR, MARKETPLACE_SECRET_KEY_BASE, MARKETPLACE_UI_URL).
+ * `hsp serve`: a Marketplace Service on this machine, and its UI at /ui/. Flags win over the
+ * environment (PORT, HOST, DATABASE_URL, HSP_DATA_DIR, MARKETPLACE_SECRET_KEY_BASE,
+ * MARKETPLACE_UI_URL, HSP_UI).
  *
  * Every way starting can fail ends in one sentence for the user: a `UsageError` (exit 2) when
  * the command line or environment is wrong, a `StartupError` (exit 1) when the database or
@@ -23,6 +24,9 @@ export interface ServeOptions extends ServeLimitOptions {
   memory?: boolean;
   databaseUrl?: string;
   log?: boolean;
+  /** `false` with `--no-ui`. */
+  ui?: boolean;
+  uiUrl?: string;
 }
 
 export interface ServeIO {
@@ -101,6 +105,7 @@ export async function serve(options: ServeOptions, io: ServeIO, signal?: AbortSi
   const databaseUrl = memory || options.dataDir !== undefined ? undefined : (options.databaseUrl ?? (env.DATABASE_URL || undefined));
   if (databaseUrl !== undefined) checkDatabaseUrl(databaseUrl, options.databaseUrl === undefined);
   const limits = serveLimits(options, env);
+  const ui = uiSettings(options, env);
   const telemetry = servedTelemetry(env);
 
   const { createMarketplaceServer } = await import('../../server/index.js');
@@ -120,7 +125,8 @@ export async function serve(options: ServeOptions, io: ServeIO, signal?: AbortSi
       dataDir,
       databaseUrl,
       secretKeyBase: env.MARKETPLACE_SECRET_KEY_BASE || undefined,
-      config: { uiUrl: env.MARKETPLACE_UI_URL, ...limits.config },
+      config: { uiUrl: ui.url, ...limits.config },
+      ui: ui.serve ? undefined : false,
       cable: limits.cable,
       logger: !!options.log,
       onInternalError: (error) => io.stderr.write(`internal error: ${(error as Error)?.stack ?? String(error)}\n`),
@@ -134,12 +140,41 @@ export async function serve(options: ServeOptions, io: ServeIO, signal?: AbortSi
   }
   const where = databaseUrl ? `PostgreSQL at ${redact(databaseUrl)}` : memory ? 'an in-memory database' : dataDir;
   io.stdout.write(`Marketplace listening at ${server.url} (data: ${where})\n`);
+  if ('url' in server.ui) io.stdout.write(`Marketplace UI: ${server.ui.url}\n`);
+  else if (server.ui.off) io.stdout.write(`Marketplace UI: not served, ${server.ui.off}.\n`);
   if (server.adminTokenRenewed) io.stdout.write(`The stored administrator token ${server.adminTokenRenewed}: a new one was written.\n`);
   if (server.adminTokenFile) {
     io.stdout.write(`Administrator token written to ${server.adminTokenFile}\n`);
     io.stdout.write(`Sign in with: ${signInCommand(server.url, server.adminTokenFile, env)}\n`);
   }
   return server;
+}
+
+/**
+ * Whether to serve the UI (`--no-ui`, else HSP_UI), and where a UI hosted elsewhere lives
+ * (`--ui-url`, else MARKETPLACE_UI_URL): an http(s) address without a fragment or user name,
+ * since sign-ins send tokens there.
+ */
+export function uiSettings(options: Pick<ServeOptions, 'ui' | 'uiUrl'>, env: NodeJS.ProcessEnv): { serve: boolean; url?: string } {
+  let serve = options.ui !== false;
+  const flag = env.HSP_UI?.trim().toLowerCase();
+  if (options.ui !== false && flag) {
+    if (/^(0|false|no|off)$/.test(flag)) serve = false;
+    else if (!/^(1|true|yes|on)$/.test(flag)) throw new UsageError(`HSP_UI must be true or false, not "${env.HSP_UI}".`);
+  }
+  const what = options.uiUrl !== undefined ? '--ui-url' : 'MARKETPLACE_UI_URL';
+  const raw = options.uiUrl ?? (env.MARKETPLACE_UI_URL || undefined);
+  if (raw === undefined) return { serve };
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`${what} must be the address of a Marketplace UI such as https://ui.example.org/, not "${raw}".`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.hash || raw.includes('#')) {
+    throw new UsageError(`${what} must be an http or https address without a user name or a #fragment, not "${raw}".`);
+  }
+  return { serve, url: raw };
 }
 
 /** The server's own telemetry settings (OTEL_* variables); a variable that cannot work is a usage error. */

@@ -1,6 +1,8 @@
 /**
  * Signing in with a browser: the OpenID Connect authorization-code flow with PKCE, ending at
- * a loopback `redirect_uri` (RFC 8252) so a CLI on the same machine receives the token.
+ * a loopback `redirect_uri` (RFC 8252) so a CLI on the same machine receives the token, or at
+ * a page of the Marketplace UI (this server's own /ui/, or the UI URL it was configured with),
+ * which receives it in the URL's fragment: a fragment never reaches a server or its logs.
  *
  * The flow keeps no server-side state: `state` is a short-lived HS256 JWT (keyed by a key
  * derived from the server secret) carrying the provider, the client's redirect URI, our
@@ -19,17 +21,39 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 export interface LoginState {
   /** The identity provider's id. */
   providerId: string;
-  /** Where the client wants the token (a loopback URL), if it said. */
+  /** Where the client wants the token (a loopback URL or a UI page), if it said. */
   clientRedirect?: string;
+  /** The token goes in `clientRedirect`'s fragment (`#jwt=`, a UI page) rather than its query (`?jwt=`, a loopback listener). */
+  fragment?: boolean;
   /** Our own `/sessions` URL, as sent to the provider (it must be repeated exactly at the token endpoint). */
   callback: string;
   nonce: string;
 }
 
-/** A client's `redirect_uri`: only `http://` on a loopback host, any port and path (RFC 8252 §7.3). */
-export function loopbackRedirectUri(raw: unknown): string | undefined {
+/** Where sign-ins may return to a Marketplace UI, besides loopback listeners. */
+export interface UiTargets {
+  /** This server's origin as the browser sees it (`https://market.example.org`), when it serves the UI under `uiPath`. */
+  ownOrigin?: string;
+  uiPath?: string;
+  /** A UI hosted elsewhere (MARKETPLACE_UI_URL): pages under it. */
+  uiUrl?: string;
+}
+
+/**
+ * A client's `redirect_uri`: a page of the Marketplace UI (same origin and under its path; the
+ * token then travels in the fragment), or `http://` on a loopback host, any port and path
+ * (RFC 8252 §7.3; the token in the query). Nothing else: any other URL would be an open
+ * redirect that hands tokens to whoever wrote the link.
+ */
+export function clientRedirectUri(raw: unknown, ui: UiTargets = {}): { href: string; fragment: boolean } | undefined {
   if (raw === undefined || raw === '') return undefined;
-  const refuse = () => new HttpError(400, 'redirect_uri must be a loopback URL such as http://127.0.0.1:8765/callback (http on 127.0.0.1, [::1] or localhost).');
+  const uiPlaces = [ui.ownOrigin && ui.uiPath ? `${ui.ownOrigin}${ui.uiPath}` : undefined, ui.uiUrl].filter(Boolean);
+  const refuse = () =>
+    new HttpError(
+      400,
+      `redirect_uri must be a loopback URL such as http://127.0.0.1:8765/callback (http on 127.0.0.1, [::1] or localhost)` +
+        `${uiPlaces.length ? `, or a page of the Marketplace UI under ${uiPlaces.join(' or ')}` : ''}; it may not hold a fragment or a user name.`,
+    );
   if (typeof raw !== 'string') throw refuse();
   let url: URL;
   try {
@@ -37,12 +61,29 @@ export function loopbackRedirectUri(raw: unknown): string | undefined {
   } catch {
     throw refuse();
   }
-  if (url.protocol !== 'http:' || !LOOPBACK_HOSTS.has(url.hostname) || url.username || url.password || url.hash) throw refuse();
-  return url.href;
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.hash || raw.includes('#')) throw refuse();
+  // The URL parser has resolved `..` and `%2e%2e` already: the path compared is the one a browser would ask for.
+  if (ui.ownOrigin && ui.uiPath && url.origin === ui.ownOrigin && url.pathname.startsWith(ui.uiPath)) return { href: url.href, fragment: true };
+  if (ui.uiUrl && isUnder(url, ui.uiUrl)) return { href: url.href, fragment: true };
+  if (url.protocol !== 'http:' || !LOOPBACK_HOSTS.has(url.hostname)) throw refuse();
+  return { href: url.href, fragment: false };
+}
+
+/** `https://ui.example.org/app/x` is under `https://ui.example.org/app` (and `/app/`); `/application` is not. */
+function isUnder(url: URL, base: string): boolean {
+  let root: URL;
+  try {
+    root = new URL(base);
+  } catch {
+    return false;
+  }
+  if (url.origin !== root.origin) return false;
+  const path = root.pathname.endsWith('/') ? root.pathname : `${root.pathname}/`;
+  return url.pathname === root.pathname || url.pathname.startsWith(path);
 }
 
 export async function signState(secret: Uint8Array, state: LoginState): Promise<string> {
-  return new SignJWT({ pid: state.providerId, ruri: state.clientRedirect, cb: state.callback, n: state.nonce })
+  return new SignJWT({ pid: state.providerId, ruri: state.clientRedirect, frag: state.fragment || undefined, cb: state.callback, n: state.nonce })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuedAt()
     .setExpirationTime(`${STATE_TTL_SECONDS}s`)
@@ -52,9 +93,9 @@ export async function signState(secret: Uint8Array, state: LoginState): Promise<
 export async function readState(secret: Uint8Array, token: string): Promise<LoginState> {
   try {
     const { payload } = await jwtVerify(token, derivedKey(secret, 'hsp browser login state'), { algorithms: ['HS256'] });
-    const { pid, ruri, cb, n } = payload;
+    const { pid, ruri, frag, cb, n } = payload;
     if (typeof pid !== 'string' || typeof cb !== 'string' || typeof n !== 'string' || (ruri !== undefined && typeof ruri !== 'string')) throw new Error('shape');
-    return { providerId: pid, clientRedirect: ruri, callback: cb, nonce: n };
+    return { providerId: pid, clientRedirect: ruri, fragment: frag === true, callback: cb, nonce: n };
   } catch {
     throw new HttpError(400, 'This sign-in has expired or was not started here; start signing in again.');
   }

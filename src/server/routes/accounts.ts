@@ -2,8 +2,10 @@
  * Routes for signing in and out, and for identity providers beyond CRUD:
  *
  *   GET  /identity_providers/:id/redirect?redirect_uri=http://127.0.0.1:<port>/<path>  → 302 to the provider
+ *                                             (or redirect_uri=<a page of the Marketplace UI>)
  *   POST /sessions {provider_id, redirect_uri}                                         → the same (the spec's form)
- *   GET  /sessions?code&state   (the provider's callback)  → 302 to redirect_uri?jwt=…, the UI, or JSON
+ *   GET  /sessions?code&state   (the provider's callback)  → 302 to a loopback redirect_uri?jwt=…,
+ *                               a UI page's redirect_uri#jwt=…, MARKETPLACE_UI_URL?jwt=…, or JSON
  *   DELETE /sessions            → revokes the caller's marketplace token
  *   POST /identity_providers/:id/enable | /disable
  */
@@ -13,7 +15,7 @@ import {
   codeVerifier,
   exchangeCode,
   fetchUserInfo,
-  loopbackRedirectUri,
+  clientRedirectUri,
   newNonce,
   readState,
   signState,
@@ -26,6 +28,7 @@ import { issueToken, revokeToken } from '../auth/tokens.js';
 import type { ServerContext } from '../context.js';
 import { badRequest, denied, HttpError, notFound } from '../errors.js';
 import { UUID_PATTERN, type Row } from '../resources/definition.js';
+import { UI_PATH } from '../ui.js';
 import { originOf, render } from './crud.js';
 
 /** Browser-facing: a browser asks for HTML, and must still be answered. */
@@ -40,9 +43,10 @@ export function registerAccountRoutes(app: FastifyInstance, context: ServerConte
     const provider = await directory.byId(id.toLowerCase());
     if (!provider) throw notFound(`No identity provider with id ${id}.`);
     if (!isEnabled(provider)) throw disabledProvider(403, provider);
-    const clientRedirect = loopbackRedirectUri(redirectUri);
+    const origin = originOf(req);
+    const client = clientRedirectUri(redirectUri, { ownOrigin: context.servesUi ? origin : undefined, uiPath: UI_PATH, uiUrl: context.config.uiUrl });
     const discovery = await directory.discover(provider);
-    const login: LoginState = { providerId: provider.id, clientRedirect, callback: `${originOf(req)}/sessions`, nonce: newNonce() };
+    const login: LoginState = { providerId: provider.id, clientRedirect: client?.href, fragment: client?.fragment, callback: `${origin}/sessions`, nonce: newNonce() };
     const state = await signState(context.secret, login);
     const location = authorizationUrl(discovery, provider, state, login, codeVerifier(context.secret, login.nonce));
     return reply.header('cache-control', 'no-store').redirect(location, 302);
@@ -93,7 +97,9 @@ export function registerAccountRoutes(app: FastifyInstance, context: ServerConte
     const target = login.clientRedirect ?? context.config.uiUrl;
     if (!target) return { jwt: token, authorization: `Bearer ${token}` };
     const url = new URL(target);
-    url.searchParams.set('jwt', token);
+    // A UI page keeps its own query (its `ui_state`, checked by the page) and reads the token from the fragment.
+    if (login.clientRedirect && login.fragment) url.hash = `jwt=${token}`;
+    else url.searchParams.set('jwt', token);
     return reply.redirect(url.href, 302);
   });
 
