@@ -1,8 +1,9 @@
 /**
  * Shared measuring helpers for the benchmark files. Nothing here knows about a particular
  * benchmark: timing, interleaved rounds, medians, targets, heap sampling, a worker-thread
- * HTTP server, and the Marketplace Service in a worker thread.
+ * HTTP server, the Marketplace Service in a worker thread, a scratch PostgreSQL database.
  */
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -122,17 +123,22 @@ async function serveFromWorker({ module, factoryName, options }) {
 /**
  * `hsp serve --memory` (the built one, from dist/) in a worker thread, for benchmarks of its
  * clients: its database work then never delays the client's timers or event handling.
+ * `databaseUrl` puts it on PostgreSQL instead; `setup` names a function (`name` exported by
+ * the module at `module`) the worker calls with the started server before it reports, for
+ * work that needs the server's own database (seeding it faster than its API can).
  *
- * @returns {Promise<{ url: string, adminToken: string, close: () => Promise<void> }>}
+ * @param {{ databaseUrl?: string, setup?: { module: string, name: string } }} [options]
+ * @returns {Promise<{ url: string, adminToken: string, ui: { url: string } | { off: string | undefined }, close: () => Promise<void> }>}
  */
-export async function startMarketplaceWorker() {
-  const worker = new Worker(new URL(import.meta.url), { workerData: { marketplaceServer: true } });
+export async function startMarketplaceWorker(options = {}) {
+  const worker = new Worker(new URL(import.meta.url), { workerData: { marketplaceServer: options } });
   const failed = once(worker, 'error').then(([error]) => Promise.reject(error));
   failed.catch(() => {});
-  const [{ url, adminToken }] = await Promise.race([once(worker, 'message'), failed]);
+  const [{ url, adminToken, ui }] = await Promise.race([once(worker, 'message'), failed]);
   return {
     url,
     adminToken,
+    ui,
     async close() {
       worker.postMessage('close');
       await Promise.race([once(worker, 'message'), failed, new Promise((resolve) => setTimeout(resolve, 10_000))]).catch(() => {});
@@ -142,14 +148,39 @@ export async function startMarketplaceWorker() {
 }
 
 /** Worker side of `startMarketplaceWorker`: start, report the URL and token, close on request. */
-async function serveMarketplaceFromWorker() {
+async function serveMarketplaceFromWorker(options) {
   const { createMarketplaceServer } = await import('../dist/server/index.js');
-  const server = await createMarketplaceServer({ port: 0, memory: true });
+  const server = await createMarketplaceServer({ port: 0, ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { memory: true }) });
+  if (options.setup) await (await import(options.setup.module))[options.setup.name](server);
   parentPort.once('message', async () => {
     await server.close();
     parentPort.postMessage('closed');
   });
-  parentPort.postMessage({ url: server.url, adminToken: server.adminToken });
+  parentPort.postMessage({ url: server.url, adminToken: server.adminToken, ui: server.ui });
+}
+
+/**
+ * A database of its own on a PostgreSQL server (`baseUrl` names one where databases may be
+ * created), dropped by `drop()`.
+ * @param {string} baseUrl
+ * @returns {Promise<{ databaseUrl: string, drop: () => Promise<void> }>}
+ */
+export async function scratchDatabase(baseUrl) {
+  const { default: pg } = await import('pg');
+  const name = `hsp_bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql) => {
+    const client = new pg.Client({ connectionString: baseUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return { databaseUrl: url.href, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 // Not awaited on purpose: the factory's module imports this one, and a top-level await here
@@ -159,5 +190,5 @@ if (!isMainThread && workerData?.benchServer) {
   void serveFromWorker(workerData.benchServer);
 }
 if (!isMainThread && workerData?.marketplaceServer) {
-  void serveMarketplaceFromWorker();
+  void serveMarketplaceFromWorker(workerData.marketplaceServer);
 }

@@ -7,7 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import { expectAccessible, onBrowser, pageProblems, saveScreenshot, useUiBrowser } from '../../helpers/browser.js';
+import { expectAccessible, onBrowser, pageProblems, useUiBrowser } from '../../helpers/browser.js';
 
 const ui = useUiBrowser({ products: 30 });
 
@@ -37,7 +37,6 @@ onBrowser.describe('the catalogue', () => {
     // What the performance budget reads: marked once, when the first results are in the DOM.
     expect(await page.evaluate(() => performance.getEntriesByName('hsp:interactive').length)).toBe(1);
     await expectAccessible(page, 'the catalogue');
-    await saveScreenshot(page, 'catalogue');
 
     // Paging.
     await page.getByRole('button', { name: 'Next page' }).click();
@@ -109,7 +108,6 @@ onBrowser.describe('the catalogue', () => {
     const signIn = page.getByRole('link', { name: 'Sign in to deploy' });
     expect(await signIn.getAttribute('href')).toBe(`/ui/sign-in?next=${encodeURIComponent(`products/${product.id}`)}`);
     await expectAccessible(page, 'a product page');
-    await saveScreenshot(page, 'product');
 
     // Back to the search it came from.
     await page.goBack();

@@ -8,7 +8,7 @@
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { NotFoundError, type Marketplace } from '../../../src/index.js';
-import { expectAccessible, onBrowser, pageProblems, saveScreenshot, useUiBrowser } from '../../helpers/browser.js';
+import { expectAccessible, onBrowser, pageProblems, useUiBrowser } from '../../helpers/browser.js';
 
 const ui = useUiBrowser({ agent: true });
 
@@ -91,7 +91,6 @@ onBrowser.describe('point-and-click deployment', () => {
     let held = true;
     try {
       await dialog.getByLabel('FHIR_BASE_URL').fill('http://fhir.example.org/r4');
-      await saveScreenshot(page, 'deploy-dialog');
       await dialog.getByRole('button', { name: 'Deploy' }).click();
       await page.waitForURL(`**/ui/platforms/${platformId}`, WAIT);
       await stateOf(page, product.name).filter({ hasText: 'Deploying…' }).waitFor(WAIT);
@@ -110,7 +109,6 @@ onBrowser.describe('point-and-click deployment', () => {
     await card.getByText('http://127.0.0.1:8080').waitFor();
     expect(await card.textContent()).toContain('Build 1.1.0');
     expect(await stillSameDocument(page)).toBe(true);
-    await saveScreenshot(page, 'platform');
 
     const [instance] = (await admin.client.instances.list(admin.id, platformId)).items.filter((i) => i.build_id === product.buildId);
     expect(instance?.launch_bindings.environment).toEqual({ FHIR_BASE_URL: 'http://fhir.example.org/r4' });
