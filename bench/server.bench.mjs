@@ -18,7 +18,7 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { Agent, request } from 'undici';
-import { median, round, target } from './lib.mjs';
+import { median, round, scratchDatabase, target } from './lib.mjs';
 
 const CONCURRENCY = 8;
 const SECONDS = Number(process.env.HSP_BENCH_SECONDS) > 0 ? Number(process.env.HSP_BENCH_SECONDS) : 6;
@@ -225,25 +225,6 @@ async function serveInWorker(spec) {
     parentPort.postMessage('closed');
   });
   parentPort.postMessage({ url: server.url, adminToken: server.adminToken });
-}
-
-/** A database of its own on the given PostgreSQL server, dropped afterwards. */
-async function scratchDatabase(baseUrl) {
-  const { default: pg } = await import('pg');
-  const name = `hsp_bench_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql) => {
-    const client = new pg.Client({ connectionString: baseUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(baseUrl);
-  url.pathname = `/${name}`;
-  return { databaseUrl: url.href, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
 // Not awaited, as in lib.mjs: a failure is an unhandled rejection, which ends the worker and
