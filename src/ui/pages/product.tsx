@@ -17,7 +17,7 @@ import { orDash, paragraphs } from './catalogue/words.js';
 import { DeployDialog } from './deploy-dialog.js';
 import { Builds } from './product/builds.js';
 import { Gallery } from './product/gallery.js';
-import { safeLink } from './product/licence-words.js';
+import { safeLink } from '../licence-terms.js';
 import { Licences } from './product/licences.js';
 import { PublisherHint } from './product/publisher-hint.js';
 

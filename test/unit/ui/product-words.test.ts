@@ -1,14 +1,12 @@
 /**
  * The words the catalogue and product page use for what the API answers, without a browser:
- * a task's instances, memory, ports and schedule; a licence's limits; summaries and paragraphs
+ * a task's instances, memory, ports and schedule; summaries and paragraphs
  * of plain text; and never "undefined", "null" or "NaN" for a missing value.
  */
 import { describe, expect, it } from 'vitest';
 import type { Build } from '../../../src/sdk/types/builds.js';
-import type { License } from '../../../src/sdk/types/licenses.js';
 import type { Task } from '../../../src/sdk/types/tasks.js';
 import { initial, memory, orDash, paragraphs, plural, summary } from '../../../src/ui/pages/catalogue/words.js';
-import { limits, safeLink } from '../../../src/ui/pages/product/licence-words.js';
 import { describeTask, imageOf, instances } from '../../../src/ui/pages/product/task-words.js';
 
 const TIMES = { id: 'a1b2c3d4-0000-4000-8000-000000000001', created_at: '2026-01-01T00:00:00Z', updated_at: '2026-01-01T00:00:00Z' };
@@ -30,10 +28,6 @@ function build(fields: Partial<Build> = {}): Build {
 
 function task(fields: Partial<Task> = {}): Task {
   return { ...TIMES, configuration_id: 'a1b2c3d4-0000-4000-8000-000000000003', name: 'web', minimum: null, maximum: null, memory: null, ...fields };
-}
-
-function licence(fields: Partial<License> = {}): License {
-  return { ...TIMES, name: 'Apache 2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0', ...fields };
 }
 
 describe('a task in words', () => {
@@ -60,23 +54,6 @@ describe('a task in words', () => {
     const digest = `sha256:${'a'.repeat(64)}`;
     expect(imageOf(build({ container_tag: null, container_digest: digest }))).toBe(`example/viewer@${digest}`);
     expect(imageOf(build({ container_repository: null }))).toBeUndefined();
-  });
-});
-
-describe('a licence in words', () => {
-  it('says how long and how often', () => {
-    expect(limits(licence({ expiry: 'indefinite', uses: 0 }))).toBe('No expiry; unlimited uses.');
-    expect(limits(licence({ expiry: 'relative_date', days_valid: 30, uses: 5 }))).toBe('Valid for 30 days after activation; 5 uses.');
-    expect(limits(licence({ expiry: 'absolute_date', expires_at: '2027-06-30T00:00:00Z', uses: 1 }))).toMatch(/^Valid until .*2027; 1 use\.$/);
-    // The reference server renders none of these fields.
-    expect(limits(licence())).toBe('No expiry; unlimited uses.');
-  });
-
-  it('links only to web addresses', () => {
-    expect(safeLink('https://example.org/terms')).toBe('https://example.org/terms');
-    expect(safeLink('javascript:alert(1)')).toBeUndefined();
-    expect(safeLink('not a url')).toBeUndefined();
-    expect(safeLink(null)).toBeUndefined();
   });
 });
 

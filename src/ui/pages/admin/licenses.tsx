@@ -10,7 +10,7 @@ import { api } from '../../api.js';
 import { Dialog, Empty, ErrorNote, Field, Loading, Pager, useAsync } from '../../components/index.js';
 import { route, setQuery } from '../../router.js';
 import { can } from '../../session.js';
-import { contractDateFormat, describeLicenseTerms } from '../licences/standing.js';
+import { licenceTerms, safeLink } from '../../licence-terms.js';
 import { SectionFrame } from './frame.js';
 import { ActionFeedback, ConfirmButton, pageNumber, useAction, valueOf } from './shared.js';
 
@@ -52,11 +52,15 @@ export function LicensesSection(): JSX.Element {
                 {list.data.items.map((license) => (
                   <tr key={license.id}>
                     <th scope="row">{license.name}</th>
-                    <td>{describeLicenseTerms(license, (date) => contractDateFormat.format(date))}</td>
+                    <td>{licenceTerms(license)}</td>
                     <td class="break">
-                      <a href={license.url} rel="noopener noreferrer" target="_blank">
-                        {license.url}
-                      </a>
+                      {safeLink(license.url) ? (
+                        <a href={safeLink(license.url)} rel="noopener noreferrer" target="_blank">
+                          {license.url}
+                        </a>
+                      ) : (
+                        license.url || '—'
+                      )}
                     </td>
                     <td>
                       <span class="row nowrap">

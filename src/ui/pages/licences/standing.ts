@@ -45,16 +45,5 @@ export const STANDING_LABEL: Record<Standing, { text: string; badge: string }> =
   unknown: { text: 'Unknown licence', badge: 'badge' },
 };
 
-/** How a licence limits an entitlement, in words: "Indefinite", "30 days", "Until 1 Jan 2027"; "5 uses" appended. */
-export function describeLicenseTerms(license: License, formatDate: (date: Date) => string): string {
-  let time = 'Indefinite';
-  if (license.expiry === 'relative_date' && (license.days_valid ?? 0) > 0) time = `${license.days_valid} ${license.days_valid === 1 ? 'day' : 'days'} from activation`;
-  else if (license.expiry === 'absolute_date' && license.expires_at) time = `Until ${formatDate(new Date(license.expires_at))}`;
-  const uses = license.uses ?? 0;
-  return uses > 0 ? `${time}, ${uses} ${uses === 1 ? 'use' : 'uses'}` : time;
-}
-
 export const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
-/** A licence's own end date is a day of the contract, the same everywhere: shown as that UTC day. */
-export const contractDateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });

@@ -4,7 +4,7 @@ import type { Product } from '../../../sdk/types/products.js';
 import { api } from '../../api.js';
 import { Empty, ErrorNote, Loading, useAsync } from '../../components/index.js';
 import { paragraphs } from '../catalogue/words.js';
-import { limits, safeLink } from './licence-words.js';
+import { licenceTerms, safeLink } from '../../licence-terms.js';
 
 /** More licences than any product offers; bounds the requests. */
 const MAX_LICENCES = 20;
@@ -23,7 +23,7 @@ export function Licences({ product }: { product: Product }): JSX.Element {
           {licences.data.map((licence) => (
             <li key={licence.id} class="card">
               <h3>{licence.name}</h3>
-              <p class="licence-limits">{limits(licence)}</p>
+              <p class="licence-limits">{licenceTerms(licence)}</p>
               {paragraphs(licence.description ?? licence.terms).map((text, i) => (
                 <p key={i}>{text}</p>
               ))}
