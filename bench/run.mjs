@@ -2,11 +2,12 @@
  * Benchmark runner: `node --expose-gc bench/run.mjs [word...]` (or `npm run bench`).
  *
  * Runs every `bench/*.bench.mjs` in name order (only those whose file name contains one of the
- * words, when given), prints one markdown table and writes it to `bench/results.md`. Exits 1
- * when any row misses its target. The module contract is described in bench/README.md.
+ * words, when given), prints one markdown table and writes it to `bench/results.md`; a filtered
+ * run replaces only its own benchmarks' rows there and keeps the others. Exits 1 when any row
+ * misses its target. The module contract is described in bench/README.md.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -39,9 +40,36 @@ async function main(words) {
   const header = machineLine(words);
   const table = markdownTable(results);
   console.log(`${header}\n\n${table}`);
-  writeFileSync(RESULTS_FILE, `# Benchmark results\n\n${header}\n\n${table}\n`);
+  const kept = words.length ? keptRows(new Set(results.map((row) => row.benchmark))) : { lines: [], from: '' };
+  const written = kept.lines.length ? mergedTable(table, kept.lines) : table;
+  const note = kept.lines.length ? `\n\nRows of other benchmarks are kept from the earlier run (${kept.from}).` : '';
+  writeFileSync(RESULTS_FILE, `# Benchmark results\n\n${header}${note}\n\n${written}\n`);
   console.error(`Wrote ${RESULTS_FILE}`);
   process.exitCode = results.some((row) => row.pass === false) ? 1 : 0;
+}
+
+/**
+ * The rows of results.md whose benchmark did not run now, so that `npm run bench -- ui` does
+ * not wipe the figures of every other benchmark; with the date of the run they came from.
+ */
+function keptRows(ran) {
+  if (!existsSync(RESULTS_FILE)) return { lines: [], from: '' };
+  const text = readFileSync(RESULTS_FILE, 'utf8');
+  const from = /Machine: .*?, (\d{4}-\d\d-\d\dT[\d:.]+Z)/.exec(text)?.[1] ?? 'an unknown date';
+  const lines = text
+    .split('\n')
+    .filter((line) => line.startsWith('| ') && !line.startsWith('| benchmark |'))
+    .filter((line) => !ran.has(line.slice(2).split(' | ')[0]));
+  return { lines, from };
+}
+
+/** This run's table and the kept rows, ordered by benchmark name as a full run orders them. */
+function mergedTable(table, keptLines) {
+  const [head, rule, ...fresh] = table.split('\n');
+  const name = (line) => line.slice(2).split(' | ')[0];
+  const rows = [...fresh, ...keptLines].map((line, index) => ({ line, index }));
+  rows.sort((a, b) => name(a.line).localeCompare(name(b.line)) || a.index - b.index);
+  return [head, rule, ...rows.map((row) => row.line)].join('\n');
 }
 
 /** The benchmark files to run, sorted by name, optionally filtered by words in the name. */
