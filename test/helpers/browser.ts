@@ -28,7 +28,7 @@ import { createMarketplaceServer, type MarketplaceServer, type MarketplaceServer
 import { spawnAgent, type AgentProcess } from '../integration/agent/harness.js';
 import { repoRoot } from './hsp-process.js';
 import { marketplaceHandle, scratchDatabase } from './marketplace.js';
-import { onlyIf } from './skips.js';
+import { onlyIf, type Precondition } from './skips.js';
 import { startTestProvider, type TestProvider } from './test-provider.js';
 
 /** The browser: Debian's package by default, anything Chromium-based with HSP_CHROMIUM. */
@@ -45,6 +45,16 @@ export const browserSkip: string | false =
 
 /** `onBrowser.describe(…)` / `onBrowser.it(…)`: browser tests, skipped with the reason above. */
 export const onBrowser = onlyIf(!browserSkip, browserSkip || 'needs Chromium');
+
+/**
+ * Browser tests whose subject does not depend on the database (the harness itself, the sweep of
+ * every page for accessibility and layout) run once, in the PGlite project: on PostgreSQL they
+ * would only repeat the same pages at the cost of CI time. The flows run on both.
+ */
+export const onBrowserOnce = onlyIf(
+  !browserSkip && !process.env.HSP_TEST_DATABASE_URL,
+  browserSkip || 'runs once, on PGlite: what it checks does not depend on the database',
+);
 
 /** A headless Chromium (no sandbox: CI and containers run as root, where Chromium's sandbox cannot start). */
 export async function openBrowser(): Promise<Browser> {
@@ -426,11 +436,11 @@ export interface UiBrowser {
  * each test, and everything closed in afterAll, also when a test failed. Skips nothing by
  * itself: wrap the file's tests in `onBrowser.describe`.
  */
-export function useUiBrowser(options: UiMarketplaceOptions = {}): UiBrowser {
+export function useUiBrowser(options: UiMarketplaceOptions = {}, when: Precondition = onBrowser): UiBrowser {
   const handle = {} as UiBrowser;
   let contexts: BrowserContext[] = [];
   beforeAll(async () => {
-    if (browserSkip) return;
+    if (!when.met) return;
     const [browser, marketplace] = await Promise.allSettled([openBrowser(), startUiMarketplace(options)]);
     if (browser.status === 'fulfilled') handle.browser = browser.value;
     if (marketplace.status === 'fulfilled') handle.marketplace = marketplace.value;

@@ -10,14 +10,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, it } from 'vitest';
 import { PermissionDeniedError } from '../../../src/index.js';
-import { expectAccessible, newPage, onBrowser, openBrowser, pageProblems, startUiMarketplace, useUiBrowser } from '../../helpers/browser.js';
+import { expectAccessible, newPage, onBrowserOnce, openBrowser, pageProblems, startUiMarketplace, useUiBrowser } from '../../helpers/browser.js';
 
-const ui = useUiBrowser({ products: 24, oidc: true, agent: true });
+const ui = useUiBrowser({ products: 24, oidc: true, agent: true }, onBrowserOnce);
 
 /** A page of the marketplace's origin whose answer the test makes up (`page.route`). */
 const madeUp = (path: string) => `${ui.marketplace.url}/harness-test/${path}`;
 
-onBrowser.describe('the browser harness', () => {
+onBrowserOnce.describe('the browser harness', () => {
   it('runs axe-core on a page and fails listing each serious or critical violation', async () => {
     const page = await ui.page();
     await page.setContent('<!doctype html><html lang="en"><head><title>Fine</title></head><body><main><h1>Fine</h1><button>Save</button></main></body></html>');
@@ -164,7 +164,7 @@ onBrowser.describe('the browser harness', () => {
   });
 });
 
-onBrowser.describe('closing the harness', () => {
+onBrowserOnce.describe('closing the harness', () => {
   it('stops the agent, the provider and the server, and drops nothing it did not open', async () => {
     const browser = await openBrowser();
     const started = await startUiMarketplace({ agent: true, oidc: true });

@@ -13,9 +13,9 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { expectAccessible, newPage, onBrowser, pageProblems, saveScreenshot, useUiBrowser } from '../../helpers/browser.js';
+import { expectAccessible, newPage, onBrowserOnce, pageProblems, saveScreenshot, useUiBrowser } from '../../helpers/browser.js';
 
-const ui = useUiBrowser({ products: 8, agent: true });
+const ui = useUiBrowser({ products: 8, agent: true }, onBrowserOnce);
 
 /** Ids the routes name, filled by the seed. */
 const seeded = { productId: '', buildId: '', platformId: '' };
@@ -76,7 +76,7 @@ async function tab(look: Look, anonymous: boolean): Promise<Page> {
   return page;
 }
 
-onBrowser.describe('every page of the UI', () => {
+onBrowserOnce.describe('every page of the UI', () => {
   beforeAll(async () => {
     const { admin, agent } = ui.marketplace;
     const client = admin.client;
