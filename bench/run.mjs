@@ -55,7 +55,9 @@ async function main(words) {
 function keptRows(ran) {
   if (!existsSync(RESULTS_FILE)) return { lines: [], from: '' };
   const text = readFileSync(RESULTS_FILE, 'utf8');
-  const from = /Machine: .*?, (\d{4}-\d\d-\d\dT[\d:.]+Z)/.exec(text)?.[1] ?? 'an unknown date';
+  // Rows already kept from an older run are as old as that run.
+  const from =
+    /kept from the earlier run \(([^)]+)\)/.exec(text)?.[1] ?? /Machine: .*?, (\d{4}-\d\d-\d\dT[\d:.]+Z)/.exec(text)?.[1] ?? 'an unknown date';
   const lines = text
     .split('\n')
     .filter((line) => line.startsWith('| ') && !line.startsWith('| benchmark |'))
