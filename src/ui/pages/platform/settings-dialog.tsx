@@ -3,7 +3,7 @@
  * deployed. Saving asks the agent to deploy it again with them.
  */
 import type { JSX } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import type { Instance } from '../../../sdk/types/instances.js';
 import { api } from '../../api.js';
 import { Dialog, ErrorNote, Loading, useAsync } from '../../components/index.js';
@@ -32,14 +32,14 @@ export function SettingsDialog(props: SettingsDialogProps): JSX.Element {
 function SettingsForm({ ownerId, instance, onSaved, onClose }: SettingsDialogProps): JSX.Element {
   const productId = instance.product_id ?? '';
   const variables = useAsync((signal) => (productId ? buildVariables(productId, instance.build_id, signal) : Promise.resolve([])), [productId, instance.build_id]);
-  const [draft, setDraft] = useState<EnvironmentDraft>({ values: {}, other: '' });
+  // Untouched, the fields show the instance's values as they are now (derived in the same render
+  // as the fields, so they never appear empty first); once edited, the person's draft is kept,
+  // and a live update of the record does not wipe what is being typed.
+  const [edited, setEdited] = useState<EnvironmentDraft>();
+  const draft = edited ?? draftOf(variables.data ?? [], environmentOf(instance));
   const [errors, setErrors] = useState<EnvironmentErrors>({});
   const [failure, setFailure] = useState<unknown>();
   const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (variables.data) setDraft(draftOf(variables.data, environmentOf(instance)));
-    // Only when the variables arrive: a live update of the record must not wipe what is being typed.
-  }, [variables.data]);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -69,7 +69,7 @@ function SettingsForm({ ownerId, instance, onSaved, onClose }: SettingsDialogPro
   if (variables.error !== undefined) return <ErrorNote error={variables.error} />;
   return (
     <form class="settings-form" noValidate onSubmit={(event) => void submit(event)}>
-      <EnvironmentFields variables={variables.data ?? []} draft={draft} errors={errors} onChange={setDraft} />
+      <EnvironmentFields variables={variables.data ?? []} draft={draft} errors={errors} onChange={setEdited} />
       <p class="muted">Saving asks the agent to deploy the instance again with these values.</p>
       {failure !== undefined && <ErrorNote error={failure} />}
       <div class="form-actions">
