@@ -1,7 +1,7 @@
 export { Loading, ErrorNote, Empty } from './feedback.js';
 export { Field } from './field.js';
 export { Dialog } from './dialog.js';
-export { Pager } from './pager.js';
+export { Pager, pageNumber } from './pager.js';
 export { PageTitle } from './page-title.js';
 export { useAsync, type AsyncState } from './use-async.js';
 export { Time } from './time.js';

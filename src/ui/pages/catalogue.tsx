@@ -81,7 +81,7 @@ export default function CataloguePage(): JSX.Element {
           ))}
         </ul>
       )}
-      {page && <Pager page={state.page} hasNext={page.hasNextPage()} onPage={(next) => setQuery({ page: next > 1 ? String(next) : undefined })} />}
+      {page && <Pager page={state.page} hasNext={page.hasNextPage()} />}
     </>
   );
 }

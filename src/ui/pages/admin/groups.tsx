@@ -8,11 +8,11 @@ import type { Group } from '../../../sdk/types/groups.js';
 import type { Member } from '../../../sdk/types/members.js';
 import type { User } from '../../../sdk/types/users.js';
 import { api } from '../../api.js';
-import { Empty, ErrorNote, Field, Loading, Pager, useAsync } from '../../components/index.js';
-import { Link, navigate, route, setQuery } from '../../router.js';
+import { Empty, ErrorNote, Field, Loading, Pager, useAsync, pageNumber } from '../../components/index.js';
+import { Link, navigate, route } from '../../router.js';
 import { can } from '../../session.js';
 import { SectionFrame } from './frame.js';
-import { ActionFeedback, ConfirmButton, pageNumber, shown, useAction, valueOf } from './shared.js';
+import { ActionFeedback, ConfirmButton, shown, useAction, valueOf } from './shared.js';
 
 export function GroupsSection(): JSX.Element {
   const groupId = route.value.query.get('group');
@@ -52,7 +52,7 @@ function GroupList(): JSX.Element {
             </table>
           </div>
         )}
-        {list.data && <Pager page={page} hasNext={list.data.hasNextPage()} onPage={(next) => setQuery({ page: next > 1 ? String(next) : undefined }, { replace: false })} />}
+        {list.data && <Pager page={page} hasNext={list.data.hasNextPage()} />}
       </section>
     </SectionFrame>
   );

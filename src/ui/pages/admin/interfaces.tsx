@@ -2,11 +2,11 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { api } from '../../api.js';
-import { Empty, ErrorNote, Field, Loading, Pager, useAsync } from '../../components/index.js';
-import { route, setQuery } from '../../router.js';
+import { Empty, ErrorNote, Field, Loading, Pager, useAsync, pageNumber } from '../../components/index.js';
+import { route } from '../../router.js';
 import { can } from '../../session.js';
 import { SectionFrame } from './frame.js';
-import { ActionFeedback, ConfirmButton, pageNumber, shown, useAction, valueOf } from './shared.js';
+import { ActionFeedback, ConfirmButton, shown, useAction, valueOf } from './shared.js';
 
 export function InterfacesSection(): JSX.Element {
   const page = pageNumber(route.value.query.get('page'));
@@ -56,7 +56,7 @@ export function InterfacesSection(): JSX.Element {
           </div>
         )}
         <ActionFeedback action={action} />
-        {list.data && <Pager page={page} hasNext={list.data.hasNextPage()} onPage={(next) => setQuery({ page: next > 1 ? String(next) : undefined }, { replace: false })} />}
+        {list.data && <Pager page={page} hasNext={list.data.hasNextPage()} />}
       </section>
     </SectionFrame>
   );

@@ -7,12 +7,12 @@ import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import type { License, LicenseCreateParams, LicenseExpiry } from '../../../sdk/types/licenses.js';
 import { api } from '../../api.js';
-import { Dialog, Empty, ErrorNote, Field, Loading, Pager, useAsync } from '../../components/index.js';
+import { Dialog, Empty, ErrorNote, Field, Loading, Pager, useAsync, pageNumber } from '../../components/index.js';
 import { route, setQuery } from '../../router.js';
 import { can } from '../../session.js';
 import { licenceTerms, safeLink } from '../../licence-terms.js';
 import { SectionFrame } from './frame.js';
-import { ActionFeedback, ConfirmButton, pageNumber, useAction, valueOf } from './shared.js';
+import { ActionFeedback, ConfirmButton, useAction, valueOf } from './shared.js';
 
 export function LicensesSection(): JSX.Element {
   const query = route.value.query;
@@ -86,7 +86,7 @@ export function LicensesSection(): JSX.Element {
           </div>
         )}
         <ActionFeedback action={action} />
-        {list.data && <Pager page={page} hasNext={list.data.hasNextPage()} onPage={(next) => setQuery({ page: next > 1 ? String(next) : undefined }, { replace: false })} />}
+        {list.data && <Pager page={page} hasNext={list.data.hasNextPage()} />}
       </section>
       <Dialog open={Boolean(edited)} title={edited ? `Edit ${edited.name}` : 'Edit licence'} onClose={close}>
         {edited && (

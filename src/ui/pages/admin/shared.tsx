@@ -106,8 +106,3 @@ export function valueOf(event: Event): string {
   return (event.currentTarget as HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement).value;
 }
 
-/** `?page=` as a page number; anything else is the first page. */
-export function pageNumber(value: string | null): number {
-  const page = Number(value);
-  return Number.isInteger(page) && page > 0 ? page : 1;
-}

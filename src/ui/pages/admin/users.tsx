@@ -8,12 +8,12 @@ import type { Appointment } from '../../../sdk/types/appointments.js';
 import type { Role } from '../../../sdk/types/roles.js';
 import type { User } from '../../../sdk/types/users.js';
 import { api } from '../../api.js';
-import { Empty, ErrorNote, Field, Loading, Pager, Time, useAsync } from '../../components/index.js';
+import { Empty, ErrorNote, Field, Loading, Pager, Time, useAsync, pageNumber } from '../../components/index.js';
 import { Link, route, setQuery } from '../../router.js';
 import { can, session } from '../../session.js';
 import { SectionFrame } from './frame.js';
 import { allRoles } from './roles-data.js';
-import { ActionFeedback, ConfirmButton, pageNumber, shown, useAction, valueOf } from './shared.js';
+import { ActionFeedback, ConfirmButton, shown, useAction, valueOf } from './shared.js';
 
 export function UsersSection(): JSX.Element {
   const userId = route.value.query.get('user');
@@ -77,7 +77,7 @@ function UserList(): JSX.Element {
             </table>
           </div>
         )}
-        {list.data && <Pager page={page} hasNext={list.data.hasNextPage()} onPage={(next) => setQuery({ page: next > 1 ? String(next) : undefined }, { replace: false })} />}
+        {list.data && <Pager page={page} hasNext={list.data.hasNextPage()} />}
       </section>
     </SectionFrame>
   );

@@ -4,8 +4,8 @@
  */
 import type { JSX } from 'preact';
 import { api } from '../../api.js';
-import { Empty, ErrorNote, Loading, PageTitle, Pager, Time, useAsync } from '../../components/index.js';
-import { Link, route, setQuery } from '../../router.js';
+import { Empty, ErrorNote, Loading, PageTitle, Pager, Time, useAsync, pageNumber } from '../../components/index.js';
+import { Link, route } from '../../router.js';
 import { can, session } from '../../session.js';
 import { CannotPublish, PublishedBadge, text } from './shared.js';
 import { SignedInOnly } from '../../components/index.js';
@@ -27,7 +27,7 @@ function MyProducts(): JSX.Element {
 
 function OwnedProducts(): JSX.Element {
   const userId = session.value.user?.id ?? '';
-  const page = Math.max(1, Number.parseInt(route.value.query.get('page') ?? '1', 10) || 1);
+  const page = pageNumber(route.value.query.get('page'));
   const products = useAsync((signal) => api().products.list({ user_id: userId, perPage: PER_PAGE, page, sort: 'name' }, { signal }), [userId, page]);
   const items = products.data?.items ?? [];
   return (
@@ -77,7 +77,7 @@ function OwnedProducts(): JSX.Element {
           </table>
         </div>
       )}
-      {products.data && <Pager page={page} hasNext={products.data.hasNextPage()} onPage={(next) => setQuery({ page: next > 1 ? String(next) : undefined }, { replace: false })} />}
+      {products.data && <Pager page={page} hasNext={products.data.hasNextPage()} />}
     </>
   );
 }
