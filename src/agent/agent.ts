@@ -3,10 +3,13 @@
  * the marketplace says the platform runs.
  *
  * Events are hints, never the truth: an event names an instance (or, from the reference server,
- * nothing at all), and the agent re-reads that instance over REST before acting. One exception
- * costs nothing in safety: an update event whose record shows exactly what the agent last
- * reported (its own report coming back) is recognised from the event alone, since any later
- * change brings an event of its own. After every
+ * nothing at all), and the agent acts on the instance's record as it is. An event that carries
+ * the whole record (`hsp serve`'s created and updated events) is that record: committed before
+ * the event was sent, and any later change brings an event of its own, which the agent handles
+ * after it. So it deploys from such an event without reading the instance again, unless it has
+ * already seen a newer record of it (a reconcile's listing may overtake an event still on its
+ * way); any other event is read over REST first. An update event whose record shows exactly
+ * what the agent last reported (its own report coming back) ends there. After every
  * (re)subscription it reconciles everything, since ActionCable replays nothing that happened
  * while the socket was down. Work is serialised per instance and concurrent across instances
  * (KeyedQueue, up to WORKERS instances at once, for reads and reports over REST), and orchestrator
@@ -68,6 +71,10 @@ export interface AgentOptions {
 interface Hint {
   /** The record as a reconcile listed it; absent: read it again. */
   snapshot?: Instance;
+  /** The record as an event carried it (the whole of it); absent: read it again. */
+  record?: Instance;
+  /** With `snapshot` or `record`: the subscription it was taken in (Agent's `subscriptions`). */
+  subscription?: number;
   /** Build parts read before this moment (performance.now()) are too old for this hint. */
   since: number;
   /** An update event, possibly the echo of our own report: may end early when nothing changed. */
@@ -150,6 +157,11 @@ export class Agent implements HealthProbe {
   private readonly followers: Coalescer;
   /** When the last reconcile pass began: build parts read since are fresh enough for wiring. */
   private reconcileStartedAt = -Infinity;
+  /**
+   * The newest `updated_at` of each instance's records handled so far: an event's record older
+   * than that is stale (a listing overtook it), and the instance is read again instead.
+   */
+  private readonly newestSeen = new Map<string, number>();
 
   private subscribed = false;
   /** Subscriptions so far, and the one the last finished reconcile started after. */
@@ -323,7 +335,8 @@ export class Agent implements HealthProbe {
     this.log('event.received', { type: event.type, instance: instanceId });
     const echo = event.type === 'instance.updated';
     const seen = echo ? seenRecord(event) : undefined;
-    void this.schedule(instanceId, { since: performance.now(), echo, ...(seen ? { seen } : {}), event: true });
+    const record = event.record ? this.withUrl(event.record) : undefined;
+    void this.schedule(instanceId, { since: performance.now(), echo, ...(seen ? { seen } : {}), ...(record ? { record, subscription: this.subscriptions } : {}), event: true });
   }
 
   // ---------------------------------------------------------------------------------------
@@ -376,6 +389,7 @@ export class Agent implements HealthProbe {
     const started = performance.now();
     this.reconcileStartedAt = started;
     const changesBefore = this.changes;
+    const subscription = this.subscriptions;
     this.log('reconcile.started', { reason });
     const signal = this.listing.signal;
     const [instances, workloads] = await Promise.all([listInstances(this.place, signal), this.orchestrator.list(signal)]);
@@ -386,7 +400,7 @@ export class Agent implements HealthProbe {
     this.known = plan.running;
     this.listable = plan.listable;
     const runs = [
-      ...plan.converge.map((instance) => this.schedule(instance.id, { snapshot: instance, since: started, echo: false, event: false })),
+      ...plan.converge.map((instance) => this.schedule(instance.id, { snapshot: instance, subscription, since: started, echo: false, event: false })),
       ...plan.orphans.map((id) => this.schedule(id, { since: started, echo: false, event: false })),
     ];
     await Promise.all(runs);
@@ -423,10 +437,17 @@ export class Agent implements HealthProbe {
         return;
       }
     }
-    // A listing's record is as old as the listing; a read's, as old as its answer.
-    const instance = hint.snapshot ?? (await retrieveOrNull(this.place, instanceId, signal));
-    const readAt = hint.snapshot ? hint.since : performance.now();
-    if (!instance) return this.remove(instanceId, signal);
+    // A listing's record is as old as the listing; an event's, as old as its arrival; a read's,
+    // as old as its answer.
+    const given = hint.snapshot ?? this.current(hint.record);
+    const instance = given ?? (await retrieveOrNull(this.place, instanceId, signal));
+    const readAt = given ? hint.since : performance.now();
+    const readIn = given ? (hint.subscription ?? -1) : this.subscriptions;
+    if (!instance) {
+      this.newestSeen.delete(instanceId);
+      return this.remove(instanceId, signal);
+    }
+    this.saw(instance);
 
     if (isUuid(instance.product_id)) this.catalog.learn(instance.build_id, instance.product_id);
     const input = inputOf(instance);
@@ -476,7 +497,7 @@ export class Agent implements HealthProbe {
         // Only before a deploy: an instance running unchanged spends no use of a counted licence.
         const licence = await this.licences.check(instanceId, parts.productId, signal);
         if (!licence.authorized) return this.refuse(instance, licence.reason, 'unlicensed', signal);
-        return this.deploy(deployment, input, decision.reason, signal, () => this.freshRecord(instanceId, instance, readAt));
+        return this.deploy(deployment, input, decision.reason, signal, () => this.freshRecord(instanceId, instance, readAt, readIn));
       }
     }
   }
@@ -556,15 +577,40 @@ export class Agent implements HealthProbe {
   }
 
   /**
-   * The record read at `readAt`, when it may stand for the record as it is now: read moments ago,
-   * while subscribed, and no event (or other reason) about the instance has come since. An edit
-   * committed since would have sent an event, which sets a hint; only one committed in the last
-   * moments before the report, whose event is still on its way, goes unseen, as one committed
-   * between a second read and the write would.
+   * The record read at `readAt` in subscription `readIn`, when it may stand for the record as it
+   * is now: read moments ago, subscribed ever since (the same subscription: events sent while
+   * the socket was down are lost), and no event (or other reason) about the instance has come
+   * since. An edit committed since would have sent an event, which sets a hint; only one
+   * committed in the last moments before the report, whose event is still on its way, goes
+   * unseen, as one committed between a second read and the write would.
    */
-  private freshRecord(instanceId: string, instance: Instance, readAt: number): Instance | undefined {
-    if (!this.subscribed || this.hints.has(instanceId) || performance.now() - readAt > REPORT_FRESH_MS) return undefined;
+  private freshRecord(instanceId: string, instance: Instance, readAt: number, readIn: number): Instance | undefined {
+    if (!this.subscribed || readIn !== this.subscriptions || this.hints.has(instanceId) || performance.now() - readAt > REPORT_FRESH_MS) return undefined;
     return instance;
+  }
+
+  /** An event's record, unless a newer record of the instance has been seen (then: read it). */
+  private current(record: Instance | undefined): Instance | undefined {
+    if (!record) return undefined;
+    const newest = this.newestSeen.get(record.id);
+    return newest !== undefined && !(Date.parse(record.updated_at) >= newest) ? undefined : record;
+  }
+
+  private saw(instance: Instance): void {
+    const at = Date.parse(instance.updated_at);
+    if (Number.isNaN(at)) return;
+    const newest = this.newestSeen.get(instance.id);
+    if (newest === undefined || at > newest) this.newestSeen.set(instance.id, at);
+  }
+
+  /** An event's record with the self link a read gives (the server's origin and its path). */
+  private withUrl(record: Instance): Instance {
+    if (record.path === undefined) return record;
+    try {
+      return { ...record, url: new URL(record.path, this.client.baseUrl).href };
+    } catch {
+      return record;
+    }
   }
 
   private async deploy(deployment: Deployment, input: string, reason: string, signal: AbortSignal, fresh: () => Instance | undefined): Promise<void> {
@@ -671,10 +717,17 @@ class Refused extends Error {
   }
 }
 
-/** Two reasons to converge as one: read again unless both have the record, as fresh as the freshest. */
+/**
+ * Two reasons to converge as one: read again unless both have the record from the same kind of
+ * source (two listings, or two events, whose order is the order of the changes), as fresh as
+ * the freshest.
+ */
 function merge(a: Hint, b: Hint): Hint {
+  const kept = (a.snapshot && b.snapshot) || (a.record && b.record);
   return {
     ...(a.snapshot && b.snapshot ? { snapshot: b.snapshot } : {}),
+    ...(a.record && b.record ? { record: b.record } : {}),
+    ...(kept && b.subscription !== undefined ? { subscription: b.subscription } : {}),
     since: Math.max(a.since, b.since),
     echo: a.echo && b.echo,
     // The newer event's record: it shows the later state.

@@ -4,6 +4,7 @@
  * `build.service`) and from `hsp serve`'s (created, updated and deleted, with `model.instance.id`).
  * Anything else is an `unknown` event, never an exception.
  */
+import type { Instance } from '../sdk/types/instances.js';
 
 export interface InstanceEventModel {
   /** Absent from the reference server's events: reconcile over REST to learn it. */
@@ -12,6 +13,13 @@ export interface InstanceEventModel {
   platform: { id: string; user?: { id: string } };
   launch_bindings?: Record<string, unknown>;
   deployed_at?: string | null;
+  /** The record's own fields, as `GET` renders them (`hsp serve` sends them; the reference server does not). */
+  platform_id?: string;
+  build_id?: string;
+  product_id?: string | null;
+  created_at?: string;
+  updated_at?: string;
+  path?: string;
 }
 
 interface EventBase {
@@ -30,6 +38,13 @@ export interface InstanceEvent extends EventBase {
   buildId: string;
   /** The instance id when the server sends it (ours does, the reference server does not). */
   instanceId?: string;
+  /**
+   * The instance as it is after the change, when a created or updated event carries the whole
+   * record (`hsp serve`'s do, unless the launch bindings were too large for a notification):
+   * what `instances.retrieve` would answer, without the `url`, which depends on how the
+   * marketplace is reached.
+   */
+  record?: Instance;
 }
 
 export interface UnknownEvent extends EventBase {
@@ -77,16 +92,50 @@ export function parsePlatformEvent(raw: unknown): PlatformEvent {
     },
     ...(isObject(instance.launch_bindings) ? { launch_bindings: instance.launch_bindings } : {}),
     ...('deployed_at' in instance ? { deployed_at: stringOrNull(instance.deployed_at) } : {}),
+    ...stringField(instance, 'platform_id'),
+    ...stringField(instance, 'build_id'),
+    ...('product_id' in instance ? { product_id: stringOrNull(instance.product_id) } : {}),
+    ...stringField(instance, 'created_at'),
+    ...stringField(instance, 'updated_at'),
+    ...stringField(instance, 'path'),
   };
+  const record = type === 'instance.deleted' ? undefined : wholeRecord(model_);
   return {
     type,
     instance: model_,
     platformId: platform.id,
     buildId: build.id,
     ...(model_.id ? { instanceId: model_.id } : {}),
+    ...(record ? { record } : {}),
     message: textOf(raw),
     raw,
   };
+}
+
+/**
+ * The record, when the model holds every field of it and they agree with the event's own build
+ * and platform; otherwise undefined (read it over REST).
+ */
+function wholeRecord(model: InstanceEventModel): Instance | undefined {
+  const { id, launch_bindings, deployed_at, created_at, updated_at } = model;
+  if (id === undefined || launch_bindings === undefined || deployed_at === undefined || created_at === undefined || updated_at === undefined) return undefined;
+  if (model.platform_id !== model.platform.id || model.build_id !== model.build.id) return undefined;
+  return {
+    id,
+    platform_id: model.platform.id,
+    build_id: model.build.id,
+    launch_bindings,
+    deployed_at,
+    product_id: model.product_id ?? model.build.product?.id ?? null,
+    created_at,
+    updated_at,
+    ...(model.path === undefined ? {} : { path: model.path }),
+  };
+}
+
+function stringField<K extends string>(source: Record<string, unknown>, key: K): Partial<Record<K, string>> {
+  const value = source[key];
+  return typeof value === 'string' ? ({ [key]: value } as Record<K, string>) : {};
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -76,7 +76,7 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
   // Before the body is read: an upload from nobody is refused without reading its bytes
   // (every write needs a signed-in caller).
   app.addHook('onRequest', async (req) => {
-    req.caller = await authenticate(req.headers.authorization, { db: context.db, secret: context.secret, verifyProviderToken: context.verifyProviderToken });
+    req.caller = await authenticate(req.headers.authorization, context);
     // Agent tokens are limited to what an agent needs, for every route alike.
     checkAgentRoute(req.caller, req.method, req.routeOptions.url, req.params as Record<string, string>);
     if (!req.caller.user && isMultipartRequest(req)) {
@@ -93,7 +93,7 @@ export async function buildApp(context: ServerContext, options: AppOptions = {})
     if (definition) checkBodyFields(definition, req.body);
   });
 
-  // After authentication: only requests without credentials are served from the cache.
+  // After authentication: the caller is part of what decides a cached answer.
   context.catalogCache?.register(app);
   registerEtags(app);
 

@@ -1,5 +1,6 @@
 /** What every route needs, made once at start-up and passed down (no globals). */
 import type { Caller } from './auth/caller.js';
+import type { CallerCache } from './auth/caller-cache.js';
 import type { CatalogCache } from './cache/catalog-cache.js';
 import type { Database } from './db/database.js';
 import type { ResourceDefinition } from './resources/definition.js';
@@ -30,8 +31,10 @@ export interface ServerContext {
   secret: Uint8Array;
   config: ServerConfig;
   resources: ResourceRegistry;
-  /** Rendered anonymous catalogue answers (./cache/catalog-cache.ts), when the server keeps them. */
+  /** Rendered catalogue answers (./cache/catalog-cache.ts), when the server keeps them. */
   catalogCache?: CatalogCache;
+  /** Callers of bearer tokens verified before (./auth/caller-cache.ts), when the server keeps them. */
+  callers?: CallerCache;
   /** The Marketplace UI is served under /ui/ (../server/ui.ts): sign-ins may return to it. */
   servesUi?: boolean;
   /** Verifies a bearer token issued by a registered identity provider (see auth/). */
@@ -47,7 +50,7 @@ declare module 'fastify' {
     anyAccept?: boolean;
     /** The generic create and update routes: the resource whose fields the body must hold (checked before any permission). */
     writes?: ResourceDefinition;
-    /** Anonymous answers are the same for everyone and read only catalogue tables: kept by ./cache/catalog-cache.ts. */
-    anonymousCache?: boolean;
+    /** Answers decided by the catalogue tables and by who asks, nothing else: kept by ./cache/catalog-cache.ts. */
+    catalogRead?: boolean;
   }
 }

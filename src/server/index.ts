@@ -15,6 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { ADMIN_TOKEN_FILE, ADMIN_TOKEN_TTL_SECONDS, mintAdministratorToken, recoverAdministratorToken, renewStoredAdminToken, writePrivateFile, type RecoveredToken, type TokenTarget } from './admin-token.js';
 import { buildApp } from './app.js';
 import { CatalogCache, type CatalogCacheOptions } from './cache/catalog-cache.js';
+import { CallerCache, type CallerCacheOptions } from './auth/caller-cache.js';
 import { CableServer, type CableServerOptions } from './cable/server.js';
 import { verifyProviderToken } from './auth/identity-providers.js';
 import { issueToken } from './auth/tokens.js';
@@ -46,6 +47,8 @@ export interface MarketplaceServerOptions {
   config?: Partial<ServerConfig>;
   /** The cache of anonymous catalogue answers (sizes), or `false` for none (./cache/catalog-cache.ts). */
   catalogCache?: CatalogCacheOptions | false;
+  /** The cache of authenticated callers (sizes), or `false` for none (./auth/caller-cache.ts). */
+  callerCache?: CallerCacheOptions | false;
   /** The WebSocket event stream (ping interval, frame size). */
   cable?: CableServerOptions;
   logger?: boolean;
@@ -133,12 +136,18 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
     const catalogCache = options.catalogCache === false ? undefined : new CatalogCache(options.catalogCache);
     const stopCatalogEvents = catalogCache ? await step(catalogCache.listen(db)) : undefined;
     if (stopCatalogEvents) undo.push(stopCatalogEvents);
+    // Callers of tokens seen before, forgotten by every replica's writes to roles, tokens, users.
+    const callers = options.callerCache === false ? undefined : new CallerCache(options.callerCache);
+    const stopAccessEvents = callers ? await step(callers.listen(db)) : undefined;
+    if (stopAccessEvents) undo.push(stopAccessEvents);
+    const tracked = [catalogCache, callers].reduce<Database>((wrapped, cache) => cache?.tracking(wrapped) ?? wrapped, db);
     const context: ServerContext = {
-      db: catalogCache ? catalogCache.tracking(db) : db,
+      db: tracked,
       secret,
       config,
       resources: new ResourceRegistry(definitions),
       catalogCache,
+      callers,
       servesUi: !!uiSite,
       verifyProviderToken: (token, issuer) => verifyProviderToken(db, token, issuer),
     };
@@ -206,6 +215,7 @@ export async function createMarketplaceServer(options: MarketplaceServerOptions 
           clearInterval(sweep);
         }
         await stopCatalogEvents?.();
+        await stopAccessEvents?.();
         await db.close();
         await folder?.close();
         if (!folder && adminTokenFile) await rm(dirname(adminTokenFile), { recursive: true, force: true });

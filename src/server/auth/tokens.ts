@@ -40,6 +40,8 @@ export type TokenCheck =
       tokenId: string;
       userId: string;
       identityId?: string;
+      /** When its row says it expires (ms since the epoch). */
+      expiresAt: number;
       /** The token's user (null when gone) and their roles' permission sets, read with the token: one query per request. */
       user: CallerUser | null;
       permissionSets: unknown[];
@@ -79,7 +81,8 @@ export async function verifyToken(db: Queryable, secret: Uint8Array, token: stri
   );
   const row = rows[0];
   if (!row) return { ok: false, reason: 'The token has been revoked; sign in again.' };
-  if (new Date(row.expires_at).getTime() <= Date.now()) return { ok: false, reason: 'The token has expired; sign in again.' };
+  const expiresAt = new Date(row.expires_at).getTime();
+  if (expiresAt <= Date.now()) return { ok: false, reason: 'The token has expired; sign in again.' };
   // A session begun with a provider ends when the provider is disabled.
   if (row.provider !== null && row.provider_enabled === false) {
     return { ok: false, reason: `The identity provider "${row.provider}" you signed in with is disabled; sign in with another one.` };
@@ -89,6 +92,7 @@ export async function verifyToken(db: Queryable, secret: Uint8Array, token: stri
     tokenId: id,
     userId: row.user_id,
     identityId: row.identity_id ?? undefined,
+    expiresAt,
     user: row.user_found ? { id: row.user_id, name: row.user_name! } : null,
     permissionSets: row.permission_sets ?? [],
   };

@@ -37,16 +37,77 @@ export interface InstanceBroadcast {
   message: Record<string, unknown>;
 }
 
+/** The instance row as the trigger sends it (`to_jsonb`: timestamps with their offset). */
+interface InstanceRow {
+  id: string;
+  platform_id: string;
+  build_id: string;
+  launch_bindings?: unknown;
+  deployed_at?: string | null;
+  created_at?: string;
+  updated_at?: string;
+}
+
 interface Notification {
   op: 'insert' | 'update' | 'delete';
-  instance: { id: string; platform_id: string; build_id: string; launch_bindings?: unknown; deployed_at?: string | null };
+  instance: InstanceRow;
+}
+
+/** What the rows the notification names say: the build's image and product, the platform's owner. */
+interface Joined {
+  container_repository: string | null;
+  container_tag: string | null;
+  product_id: string | null;
+  user_id: string | null;
 }
 
 /**
- * The broadcast for one notification, shaped like the reference server's (so its clients
- * understand it) plus what it lacks: the instance id, launch bindings and updates and deletes.
+ * The broadcasts for notifications that arrived together, in their order (`undefined` for one
+ * that is not an instance notification). Shaped like the reference server's (so its clients
+ * understand them) plus what it lacks: the instance id, updates and deletes, and the whole record
+ * as `GET` renders it (`platform_id`, `build_id`, `product_id`, launch bindings, `deployed_at`,
+ * `created_at`, `updated_at`, `path`), so that a client can act on a change without reading
+ * the record again. All of them cost one query: builds and platforms are looked up together.
+ * Should it fail, the events still go out with what the notification itself holds: a lost
+ * event costs an agent a deploy until its next reconcile, a missing image name nothing.
  */
-export async function toBroadcast(db: Queryable, payload: string): Promise<InstanceBroadcast | undefined> {
+export async function toBroadcasts(db: Queryable, payloads: readonly string[]): Promise<(InstanceBroadcast | undefined)[]> {
+  const notes = payloads.map(parse);
+  const buildIds = new Set<string>();
+  const platformIds = new Set<string>();
+  for (const note of notes) {
+    if (!note) continue;
+    if (UUID.test(note.instance.build_id)) buildIds.add(note.instance.build_id);
+    platformIds.add(note.instance.platform_id);
+  }
+  const builds = new Map<string, Omit<Joined, 'user_id'>>();
+  const owners = new Map<string, string>();
+  if (platformIds.size > 0) {
+    try {
+      const { rows } = await db.query<{ kind: 'build' | 'platform'; id: string; container_repository: string | null; container_tag: string | null; product_id: string | null; user_id: string | null }>(
+        `SELECT 'build' AS kind, id, container_repository, container_tag, product_id, NULL::uuid AS user_id FROM builds WHERE id = ANY($1::uuid[])
+         UNION ALL
+         SELECT 'platform', id, NULL, NULL, NULL, user_id FROM platforms WHERE id = ANY($2::uuid[])`,
+        [[...buildIds], [...platformIds]],
+      );
+      for (const row of rows) {
+        if (row.kind === 'build') builds.set(row.id, { container_repository: row.container_repository, container_tag: row.container_tag, product_id: row.product_id });
+        else if (row.user_id) owners.set(row.id, row.user_id);
+      }
+    } catch {
+      // Sent with what the notifications hold (see above).
+    }
+  }
+  return notes.map((note) => {
+    if (!note) return undefined;
+    const build = builds.get(note.instance.build_id);
+    return broadcastOf(note, { container_repository: null, container_tag: null, product_id: null, ...build, user_id: owners.get(note.instance.platform_id) ?? null });
+  });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function parse(payload: string): Notification | undefined {
   let note: Notification;
   try {
     note = JSON.parse(payload) as Notification;
@@ -54,30 +115,40 @@ export async function toBroadcast(db: Queryable, payload: string): Promise<Insta
     return undefined;
   }
   const instance = note?.instance;
-  if (!instance?.id || !instance.platform_id) return undefined;
-  const { rows } = await db.query<{ container_repository: string | null; container_tag: string | null; product_id: string | null; user_id: string | null }>(
-    `SELECT b.container_repository, b.container_tag, b.product_id, pl.user_id
-       FROM (SELECT $1::uuid AS build_id, $2::uuid AS platform_id) x
-       LEFT JOIN builds b ON b.id = x.build_id
-       LEFT JOIN platforms pl ON pl.id = x.platform_id`,
-    [instance.build_id, instance.platform_id],
-  );
-  const joined = rows[0];
+  if (!instance?.id || typeof instance.platform_id !== 'string' || !UUID.test(instance.platform_id)) return undefined;
+  return note;
+}
+
+function broadcastOf(note: Notification, joined: Joined): InstanceBroadcast {
+  const { instance } = note;
   const event = note.op === 'insert' ? 'created' : note.op === 'update' ? 'updated' : 'deleted';
   const model: Record<string, unknown> = {
     id: instance.id,
     build: {
       id: instance.build_id,
-      container_repository: joined?.container_repository ?? null,
-      container_tag: joined?.container_tag ?? null,
-      ...(joined?.product_id ? { product: { id: joined.product_id } } : {}),
+      container_repository: joined.container_repository,
+      container_tag: joined.container_tag,
+      ...(joined.product_id ? { product: { id: joined.product_id } } : {}),
     },
-    platform: { id: instance.platform_id, ...(joined?.user_id ? { user: { id: joined.user_id } } : {}) },
-    deployed_at: instance.deployed_at ? new Date(instance.deployed_at).toISOString() : null,
+    platform: { id: instance.platform_id, ...(joined.user_id ? { user: { id: joined.user_id } } : {}) },
+    // The record's own fields, as `GET` renders them.
+    platform_id: instance.platform_id,
+    build_id: instance.build_id,
+    product_id: joined.product_id,
+    deployed_at: isoOrNull(instance.deployed_at),
+    ...(instance.created_at ? { created_at: isoOrNull(instance.created_at) } : {}),
+    ...(instance.updated_at ? { updated_at: isoOrNull(instance.updated_at) } : {}),
+    // Under its owner, as the owner's (or the platform's agent's) requests name it; the same
+    // link `GET` renders (resources/accounts/instances.ts: nested below the platform, `.json`).
+    ...(joined.user_id ? { path: `/users/${joined.user_id}/platforms/${instance.platform_id}/instances/${instance.id}.json` } : {}),
   };
   if (instance.launch_bindings !== undefined) model.launch_bindings = instance.launch_bindings;
   return {
     platformId: instance.platform_id,
     message: { resource_type: 'instance', event_type: event, message: MESSAGES[event], model: { instance: model } },
   };
+}
+
+function isoOrNull(value: string | null | undefined): string | null {
+  return value ? new Date(value).toISOString() : null;
 }

@@ -27,7 +27,7 @@ import type { ServerContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { UUID_PATTERN } from '../resources/definition.js';
 import { describeSize } from '../../size.js';
-import { CHANNEL, toBroadcast, type InstanceBroadcast } from './instance-events.js';
+import { CHANNEL, toBroadcasts, type InstanceBroadcast } from './instance-events.js';
 
 const PROTOCOL = 'actioncable-v1-json';
 const PATHS = new Set(['/websocket', '/cable']);
@@ -37,6 +37,8 @@ const MAX_IDENTIFIER_LENGTH = 1024;
 const POLICY_VIOLATION = 1008;
 /** How long a closed connection may take to say goodbye before its socket is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
+/** Notifications looked up in one query at most: a burst's worth, with bounded parameters. */
+const MAX_LOOKUP_BATCH = 500;
 /** Seconds a refused client is asked to wait (`Retry-After`). */
 const RETRY_AFTER_SECONDS = 10;
 
@@ -116,6 +118,9 @@ export class CableServer {
   private readonly credentialChecker: NodeJS.Timeout;
   private unlisten: (() => Promise<void>) | undefined;
   private deliveries = Promise.resolve();
+  /** Notifications waiting for their lookup (`enqueue`), and whether one runs. */
+  private readonly pending: string[] = [];
+  private lookingUp = false;
 
   constructor(
     private readonly context: ServerContext,
@@ -354,18 +359,40 @@ export class CableServer {
   }
 
   /**
-   * Each notification is looked up at once but delivered in the order it came, and the event
-   * loop gets a turn between two deliveries: a burst of events is then written out as
-   * readers take it, instead of piling up in every socket's buffer before the first byte
-   * leaves (which would make fast readers look as slow as stalled ones).
+   * Notifications are looked up in batches, one lookup at a time: those that arrive while one
+   * runs wait for the next, which takes them all in one query. An event on its own costs one
+   * query, as before; a burst costs one per batch instead of one per event, which matters on
+   * the embedded database, where every statement waits its turn behind the requests' own.
+   * No cache: every event shows the build and platform as they are when it is looked up, on
+   * every replica alike.
+   *
+   * Delivered in the order they came, with a turn of the event loop between two deliveries: a
+   * burst of events is then written out as readers take it, instead of piling up in every
+   * socket's buffer before the first byte leaves (which would make fast readers look as slow
+   * as stalled ones).
    */
   private enqueue(payload: string): void {
-    const broadcast = toBroadcast(this.context.db, payload).catch(() => undefined);
-    this.deliveries = this.deliveries.then(async () => {
-      const ready = await broadcast;
-      if (ready) this.deliver(ready);
-      await new Promise((resolve) => setImmediate(resolve));
-    });
+    this.pending.push(payload);
+    if (!this.lookingUp) void this.lookUp();
+  }
+
+  private async lookUp(): Promise<void> {
+    this.lookingUp = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, MAX_LOOKUP_BATCH);
+        const ready = toBroadcasts(this.context.db, batch).catch(() => []);
+        this.deliveries = this.deliveries.then(async () => {
+          for (const broadcast of await ready) {
+            if (broadcast) this.deliver(broadcast);
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        });
+        await ready;
+      }
+    } finally {
+      this.lookingUp = false;
+    }
   }
 
   private deliver(broadcast: InstanceBroadcast): void {

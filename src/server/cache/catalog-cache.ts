@@ -1,17 +1,17 @@
 /**
- * Rendered answers to anonymous catalogue GETs, kept in memory and served without touching the
- * database: the catalogue is read by everyone and changes rarely.
+ * Rendered answers to catalogue GETs, kept in memory and served without touching the database:
+ * the catalogue is read by everyone and changes rarely.
  *
  * Correctness before speed:
- * - Only routes that opt in (`config.anonymousCache`: lists and records anyone may read, whose
- *   rendering reads only ./catalog-events.ts's tables), only requests without credentials, and
- *   only 200s. A signed-in caller is never served from here, nor stored here: their view may
- *   hold what anonymous callers may not see.
- * - The key is the origin (the rendered `url` fields hold it) and the URL with its query.
- * - Emptied whole (coarse on purpose) by any write to a catalogue table: a database trigger's
- *   NOTIFY reaches every replica (./catalog-events.ts), and this replica's own writes empty it
- *   before and after they run (`tracking`), since a NOTIFY from PostgreSQL may arrive a moment
- *   after the write has answered and its client reads again.
+ * - Only routes that opt in (`config.catalogRead`: lists and records whose answer is decided by
+ *   the catalogue tables of ./catalog-events.ts and by who asks, nothing else), and only 200s.
+ * - The key is the audience, the origin (the rendered `url` fields hold it) and the URL with
+ *   its query. The audience is everyone for anonymous requests; for a signed-in caller it is
+ *   their user, their agent's platform if any, and their permissions: all that access rules
+ *   read of a caller. A caller whose roles change is a new audience (../auth/caller-cache.ts
+ *   forgets the old caller at once), so nothing kept for what they used to be is served.
+ * - Emptied whole (coarse on purpose) by any write to a catalogue table, on every replica
+ *   (./table-changes.ts).
  * - A page rendered while the cache was emptied is not kept (a generation count): it may have
  *   been read before the write committed.
  * - Publication is also a matter of time (`published_at <= now()`): an entry expires when the
@@ -19,12 +19,14 @@
  * - While the replica cannot hear the events (its LISTEN connection was lost), nothing is served
  *   or kept, until it listens again.
  * - Bounded: at most `maxEntries` answers and `maxBytes` of bodies, the least recently used
- *   dropped first.
+ *   dropped first, whoever asked them.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Caller } from '../auth/caller.js';
 import type { Database, Queryable } from '../db/database.js';
 import { noneMatch } from '../etag.js';
 import { CATALOG_CHANNEL, CATALOG_TABLES } from './catalog-events.js';
+import { TableChanges } from './table-changes.js';
 
 export interface CatalogCacheOptions {
   /** Most answers kept (default 1,000). */
@@ -43,12 +45,6 @@ interface Entry {
   expires: number;
 }
 
-/** How often a lost subscription is tried again. */
-const RESUBSCRIBE_MS = 1_000;
-/** A statement that writes (anything but a read) and names a catalogue table. */
-const WRITES = /^\s*(?:insert|update|delete|truncate|merge|alter|drop|with\b[\s\S]*\b(?:insert|update|delete)\b)/i;
-const CATALOG_TABLE = new RegExp(`\\b(?:${CATALOG_TABLES.join('|')})\\b`, 'i');
-
 export class CatalogCache {
   readonly #maxEntries: number;
   readonly #maxBytes: number;
@@ -57,16 +53,13 @@ export class CatalogCache {
   readonly #entries = new Map<string, Entry>();
   #bytes = 0;
   #generation = 0;
-  /** Serving only while subscribed to the events that empty it. */
-  #listening = false;
+  /** Catalogue writes, from every replica: each empties the cache. Serving only while it listens. */
+  readonly #changes = new TableChanges(CATALOG_CHANNEL, CATALOG_TABLES, () => this.invalidate());
   /** When (local ms) the next scheduled publication of this generation comes due: entries end there. */
   #validUntil?: Promise<number>;
   /** The generation each request missing the cache saw when it began. */
   readonly #missed = new WeakMap<FastifyRequest, number>();
   #db?: Queryable;
-  #unlisten?: () => Promise<void>;
-  #retry?: NodeJS.Timeout;
-  #closed = false;
 
   constructor(options: CatalogCacheOptions = {}) {
     this.#maxEntries = options.maxEntries ?? 1_000;
@@ -87,89 +80,15 @@ export class CatalogCache {
     this.#validUntil = undefined;
   }
 
-  /**
-   * The database as the routes should use it: a statement writing a catalogue table empties
-   * the cache when it is sent and again when it is done (for a transaction: when it ends).
-   */
+  /** The database as the routes should use it: its catalogue writes empty the cache (./table-changes.ts). */
   tracking(db: Database): Database {
-    const track = (sql: string) => WRITES.test(sql) && CATALOG_TABLE.test(sql);
-    const tracked = (target: Queryable, onWrite: () => void): Queryable => ({
-      query: async (sql, params) => {
-        if (!track(sql)) return target.query(sql, params);
-        onWrite();
-        try {
-          return await target.query(sql, params);
-        } finally {
-          this.invalidate();
-        }
-      },
-      exec: async (sql) => {
-        this.invalidate();
-        try {
-          await target.exec(sql);
-        } finally {
-          this.invalidate();
-        }
-      },
-    });
-    const plain = tracked(db, () => this.invalidate());
-    return {
-      ...db,
-      query: plain.query,
-      exec: plain.exec,
-      transaction: async (work) => {
-        let wrote = false;
-        try {
-          return await db.transaction((tx) =>
-            work(
-              tracked(tx, () => {
-                wrote = true;
-                this.invalidate();
-              }),
-            ),
-          );
-        } finally {
-          if (wrote) this.invalidate();
-        }
-      },
-    };
+    return this.#changes.tracking(db);
   }
 
   /** Subscribes to the catalogue events; resolves to the unsubscribe (and stop) function. */
-  async listen(db: Database): Promise<() => Promise<void>> {
+  listen(db: Database): Promise<() => Promise<void>> {
     this.#db = db;
-    await this.#subscribe(db);
-    return async () => {
-      this.#closed = true;
-      this.#listening = false;
-      clearTimeout(this.#retry);
-      this.invalidate();
-      await this.#unlisten?.();
-    };
-  }
-
-  async #subscribe(db: Database): Promise<void> {
-    this.#unlisten = await db.listen(
-      CATALOG_CHANNEL,
-      () => this.invalidate(),
-      () => {
-        // Deaf to other replicas' writes: stop serving and keeping, and try to hear again.
-        this.#listening = false;
-        this.invalidate();
-        this.#scheduleResubscribe(db);
-      },
-    );
-    // Whatever changed while nobody listened is unknown: start empty.
-    this.invalidate();
-    this.#listening = true;
-  }
-
-  #scheduleResubscribe(db: Database): void {
-    if (this.#closed) return;
-    this.#retry = setTimeout(() => {
-      this.#subscribe(db).catch(() => this.#scheduleResubscribe(db));
-    }, RESUBSCRIBE_MS);
-    this.#retry.unref();
+    return this.#changes.listen(db);
   }
 
   /** Serves hits before the route runs; keeps the answers of misses. After authentication. */
@@ -193,7 +112,7 @@ export class CatalogCache {
       const generation = this.#missed.get(req);
       if (generation === undefined || reply.statusCode !== 200 || typeof payload !== 'string' || reply.hasHeader('set-cookie')) return payload;
       const validUntil = await (this.#validUntil ?? Infinity);
-      if (generation !== this.#generation || !this.#listening) return payload;
+      if (generation !== this.#generation || !this.#changes.listening) return payload;
       const etag = reply.getHeader('etag');
       const totalCount = reply.getHeader('x-total-count');
       this.#store(keyOf(req), {
@@ -208,7 +127,7 @@ export class CatalogCache {
   }
 
   #cacheable(req: FastifyRequest): boolean {
-    return this.#listening && req.method === 'GET' && req.headers.authorization === undefined && !!req.routeOptions.config.anonymousCache;
+    return this.#changes.listening && req.method === 'GET' && !!req.routeOptions.config.catalogRead;
   }
 
   #serve(req: FastifyRequest, reply: FastifyReply, entry: Entry): FastifyReply {
@@ -257,7 +176,21 @@ export class CatalogCache {
   }
 }
 
-/** The origin is part of the answer (every `url` field holds it), and so of the key. */
+/** Who asks, where (every `url` field holds the origin) and what: the answer is decided by these and the catalogue. */
 function keyOf(req: FastifyRequest): string {
-  return `${req.protocol}://${req.host}${req.url}`;
+  return `${audienceOf(req.caller)} ${req.protocol}://${req.host}${req.url}`;
+}
+
+/** Audiences of the callers seen, kept as long as the caller object lives (../auth/caller-cache.ts reuses it). */
+const audiences = new WeakMap<Caller, string>();
+
+/** What access rules read of a caller: user, agent platform, permissions. Anonymous callers are one audience. */
+function audienceOf(caller: Caller): string {
+  if (!caller.user) return '*';
+  let audience = audiences.get(caller);
+  if (audience === undefined) {
+    audience = JSON.stringify([caller.user.id, caller.platformId ?? null, caller.permissions]);
+    audiences.set(caller, audience);
+  }
+  return audience;
 }

@@ -5,6 +5,7 @@
  * replica LISTENing on the database (PGlite, in the same process, before the commit's answer).
  * Each replica then empties its cache of rendered pages (./catalog-cache.ts).
  */
+import { triggersSql } from './table-changes.js';
 
 export const CATALOG_CHANNEL = 'hsp_catalog_changes';
 
@@ -34,17 +35,5 @@ export const CATALOG_TABLES = [
   'screenshot_images',
 ] as const;
 
-/**
- * Migration SQL: one statement-level trigger per table (one NOTIFY per statement, and
- * PostgreSQL folds identical ones of a transaction into one). The payload names the table,
- * for logs; the cache empties whatever it says.
- */
-export const CATALOG_EVENTS_SQL = `
-CREATE FUNCTION notify_catalog_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('${CATALOG_CHANNEL}', TG_TABLE_NAME);
-  RETURN NULL;
-END $$;
-${CATALOG_TABLES.map((table) => `CREATE TRIGGER ${table}_notify_catalog AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ${table}
-  FOR EACH STATEMENT EXECUTE FUNCTION notify_catalog_change();`).join('\n')}
-`;
+/** Migration SQL: one statement-level trigger per table, NOTIFYing the table's name (./table-changes.ts). */
+export const CATALOG_EVENTS_SQL = triggersSql(CATALOG_CHANNEL, 'notify_catalog_change', CATALOG_TABLES, 'notify_catalog');

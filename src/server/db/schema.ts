@@ -6,6 +6,7 @@
 
 import { INSTANCE_EVENTS_SQL } from '../cable/instance-events.js';
 import { CATALOG_EVENTS_SQL } from '../cache/catalog-events.js';
+import { ACCESS_EVENTS_SQL } from '../auth/access-events.js';
 
 export interface Migration {
   version: number;
@@ -271,5 +272,11 @@ CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL, ${timestamps})
     name: 'catalogue events',
     // Every replica's cache of anonymous catalogue pages is emptied by these (../cache/).
     sql: CATALOG_EVENTS_SQL,
+  },
+  {
+    version: 5,
+    name: 'access events',
+    // Every replica's cache of authenticated callers is emptied by these (../auth/caller-cache.ts).
+    sql: ACCESS_EVENTS_SQL,
   },
 ];

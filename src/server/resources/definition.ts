@@ -76,6 +76,8 @@ export interface RenderContext {
   caller: Caller;
   /** `http://host:port`, from the request. */
   origin: string;
+  /** The rows were just inserted by this request, alone: nothing refers to them yet, nothing is attached. */
+  justCreated?: boolean;
 }
 
 export interface ResourceDefinition {

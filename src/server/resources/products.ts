@@ -55,12 +55,12 @@ function uuidFilter(name: string, value: string): string {
  * `product_licenses[]` and `screenshots[]` (with their image fields) inside each product, and
  * the logo's fields (`logo_file_name`, … as Release 1 rendered them; null without a logo, so a
  * catalogue knows which logos to fetch), in one query per page: each database round trip costs
- * more than the rows it carries.
+ * more than the rows it carries. A product just created has none of them: no query.
  */
-async function embedLicensesAndScreenshots(rows: Row[], { db, origin }: RenderContext): Promise<void> {
+async function embedLicensesAndScreenshots(rows: Row[], { db, origin, justCreated }: RenderContext): Promise<void> {
   if (!rows.length) return;
   const ids = rows.map((r) => r.id);
-  const { rows: embedded } = await db.query<Row & { kind: 'licenses' | 'screenshots' | 'logo' }>(
+  const { rows: embedded } = justCreated ? { rows: [] } : await db.query<Row & { kind: 'licenses' | 'screenshots' | 'logo' }>(
     `SELECT 'licenses' AS kind, l.id, l.product_id, l.license_id, l.external_id, NULL::text AS caption, l.created_at, l.updated_at,
             NULL::text AS filename, NULL::text AS content_type, NULL::integer AS byte_size, NULL::timestamptz AS image_updated_at
        FROM product_licenses l WHERE l.product_id = ANY($1)

@@ -40,8 +40,8 @@ export async function registerCatalogRoutes(app: FastifyInstance, context: Serve
       where: (sql) => [`r.id IN (SELECT ${theirs} FROM sub_products WHERE ${mine} = ${sql.add(row.id)})`],
     });
   };
-  app.get('/products/:id/children', { config: { anonymousCache: true } }, family('parent_id', 'child_id'));
-  app.get('/products/:id/parents', { config: { anonymousCache: true } }, family('child_id', 'parent_id'));
+  app.get('/products/:id/children', { config: { catalogRead: true } }, family('parent_id', 'child_id'));
+  app.get('/products/:id/parents', { config: { catalogRead: true } }, family('child_id', 'parent_id'));
 
   // Every size is the original image: resizing would need an image library for little gain.
   app.get('/products/:id/logo/:size', async (req, reply) => {

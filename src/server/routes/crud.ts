@@ -31,10 +31,10 @@ export function registerCrud(app: FastifyInstance, context: ServerContext): void
       onRequest: async (req: FastifyRequest) => judgeBeforeBody(context, definition, req, verb),
     });
     // What anonymous callers may read of the catalogue is the same for all of them: kept rendered.
-    const anonymousCache = { config: { anonymousCache: isCatalog(definition) } };
-    app.get(collection, anonymousCache, (req, reply) => list(context, definition, req, reply));
+    const catalogRead = { config: { catalogRead: isCatalog(definition) } };
+    app.get(collection, catalogRead, (req, reply) => list(context, definition, req, reply));
     app.post(collection, writing('create'), (req, reply) => create(context, definition, req, reply));
-    app.get(member, anonymousCache, (req) => show(context, definition, req));
+    app.get(member, catalogRead, (req) => show(context, definition, req));
     app.patch(member, writing('update'), (req) => update(context, definition, req));
     app.put(member, writing('update'), (req) => update(context, definition, req));
     app.delete(member, (req, reply) => remove(context, definition, req, reply));
@@ -153,7 +153,7 @@ async function create(context: ServerContext, definition: ResourceDefinition, re
         await storeUploads(tx, definition, inserted.id as string, uploads);
         return inserted.id as string;
       });
-  const [body] = await render(context, definition, [row], req, params);
+  const [body] = await render(context, definition, [row], req, params, alone);
   // The self link, from `path`: a licence's `url` is its text, not itself.
   reply.code(201).header('location', `${originOf(req)}${String(body!.path)}`);
   return body;
@@ -506,9 +506,12 @@ export function renderContext(context: ServerContext, req: FastifyRequest): Rend
   return { db: context.db, caller: req.caller, origin: originOf(req) };
 }
 
-/** Rows as the wire shows them: ISO timestamps, links, secrets only for those who may update. */
-export async function render(context: ServerContext, definition: ResourceDefinition, rows: Row[], req: FastifyRequest, params: Params): Promise<Row[]> {
-  const ctx = renderContext(context, req);
+/**
+ * Rows as the wire shows them: ISO timestamps, links, secrets only for those who may update.
+ * `justCreated`: the rows come from this request's lone INSERT (embeds then know there is nothing to read).
+ */
+export async function render(context: ServerContext, definition: ResourceDefinition, rows: Row[], req: FastifyRequest, params: Params, justCreated = false): Promise<Row[]> {
+  const ctx = { ...renderContext(context, req), justCreated };
   const showSecrets = allowedByRole(definition, req.caller, 'update');
   const out = rows.map((row) => {
     const record: Row = {};
