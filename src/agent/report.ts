@@ -58,13 +58,19 @@ export async function reportDeployed(
   const current = known ?? (await retrieveOrNull(place, instanceId, signal));
   if (!current) return 'gone';
   if (inputOf(current) !== input) return 'changed';
-  await place.client.instances.update(
-    place.ownerId,
-    place.platformId,
-    instanceId,
-    { deployed_at: new Date().toISOString(), launch_bindings: { ...current.launch_bindings, deployment: report } },
-    { signal },
-  );
+  try {
+    await place.client.instances.update(
+      place.ownerId,
+      place.platformId,
+      instanceId,
+      { deployed_at: new Date().toISOString(), launch_bindings: { ...current.launch_bindings, deployment: report } },
+      { signal },
+    );
+  } catch (error) {
+    // Deleted since it was read: its delete event (or the next reconcile) removes what runs.
+    if (error instanceof NotFoundError) return 'gone';
+    throw error;
+  }
   return 'written';
 }
 

@@ -94,8 +94,10 @@ describe('licence-aware deploys', { timeout: 60_000 }, () => {
 
     // Running unchanged, it is not asked about again (a yes spends a use of a counted licence).
     const asked = attempts.length;
+    // Counted from before the edit: its event may be handled before the edit's answer arrives.
+    const beforeEdit = logs.length;
     await owner.client.instances.update(owner.id, platform.id, instance.id, { launch_bindings: { ...after.launch_bindings, note: 'an edit the agent does not read' } });
-    await logs.waitFor((e) => e.event === 'instance.unchanged' && e.instance === instance.id, 'the unchanged instance', logs.length);
+    await logs.waitFor((e) => e.event === 'instance.unchanged' && e.instance === instance.id, 'the unchanged instance', beforeEdit);
     await started.agent.settled();
     const later = (await m.admin.attempts.list({ product_id: productId }).toArray()).filter((a) => a.product_id === productId && a.claimant_id === owner.id);
     expect(later).toHaveLength(asked);

@@ -52,6 +52,50 @@ describe('platform events from hsp serve', () => {
     await expect(next()).resolves.toMatchObject({ type: 'instance.deleted', instanceId: instance.id });
   });
 
+  it('carries the whole record in created and updated events: what a read answers, but the url', async () => {
+    const user = await m.user('Rhea Record');
+    const platform = await user.client.platforms.create(user.id, { name: 'host-record' });
+    const { buildId } = await publishedBuild();
+    const { next } = await listen(user.client, platform.id);
+
+    const instance = await user.client.instances.create(user.id, platform.id, { build_id: buildId, launch_bindings: { environment: { PORT: '8080' } } });
+    const created = (await next()) as InstanceEvent;
+    const { url: _createdUrl, ...read } = await user.client.instances.retrieve(user.id, platform.id, instance.id);
+    expect(created.record).toEqual(read);
+    expect(created.instance).toMatchObject({ build: { container_repository: 'example/app', container_tag: '1.0.0' }, platform: { user: { id: user.id } } });
+
+    await user.client.instances.update(user.id, platform.id, instance.id, { deployed_at: '2026-11-26T08:00:00Z', launch_bindings: { environment: { PORT: '9090' } } });
+    const updated = (await next()) as InstanceEvent;
+    const { url: _updatedUrl, ...reread } = await user.client.instances.retrieve(user.id, platform.id, instance.id);
+    expect(updated.record).toEqual(reread);
+    expect(reread).toMatchObject({ deployed_at: '2026-11-26T08:00:00.000Z', launch_bindings: { environment: { PORT: '9090' } } });
+
+    await user.client.instances.delete(user.id, platform.id, instance.id);
+    const deleted = (await next()) as InstanceEvent;
+    expect(deleted).toMatchObject({ type: 'instance.deleted', instanceId: instance.id });
+    expect(deleted).not.toHaveProperty('record');
+  });
+
+  it('delivers a burst of creates on two builds, each event once, each with its own build and owner', async () => {
+    const user = await m.user('Bea Burst');
+    const platform = await user.client.platforms.create(user.id, { name: 'host-burst' });
+    const builds = [await publishedBuild(), await publishedBuild()];
+    const { next } = await listen(user.client, platform.id);
+
+    // Sent together, so notifications arrive while the lookup of earlier ones runs: looked up in batches.
+    const instances = await Promise.all(Array.from({ length: 40 }, (_, i) => user.client.instances.create(user.id, platform.id, { build_id: builds[i % 2]!.buildId })));
+    const events: InstanceEvent[] = [];
+    while (events.length < instances.length) events.push((await next()) as InstanceEvent);
+
+    expect(events.map((event) => event.type)).toEqual(instances.map(() => 'instance.created'));
+    expect(new Set(events.map((event) => event.instanceId))).toEqual(new Set(instances.map((instance) => instance.id)));
+    const buildOf = new Map(instances.map((instance) => [instance.id, instance.build_id]));
+    for (const event of events) {
+      const build = builds.find((b) => b.buildId === buildOf.get(event.instanceId!))!;
+      expect(event).toMatchObject({ buildId: build.buildId, instance: { build: { product: { id: build.productId } }, platform: { user: { id: user.id } } }, record: { product_id: build.productId } });
+    }
+  });
+
   it('reports instances removed by a cascade (the build deleted)', async () => {
     const user = await m.user('Cass Cade');
     const platform = await user.client.platforms.create(user.id, { name: 'host-2' });

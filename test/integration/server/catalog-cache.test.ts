@@ -1,10 +1,11 @@
 /**
- * The cache of anonymous catalogue answers (src/server/cache/catalog-cache.ts): a repeated
+ * The cache of rendered catalogue answers (src/server/cache/catalog-cache.ts): a repeated
  * anonymous GET is answered without the database, and every change to what the catalogue
  * shows (a product created, renamed, published, unpublished, deleted; a licence or a
  * screenshot attached; a licence's own text; a write straight to the database; a scheduled
- * publication coming due) is seen by the very next request. Signed-in callers are never served
- * from it nor stored in it. On PGlite, and on PostgreSQL with HSP_TEST_DATABASE_URL.
+ * publication coming due) is seen by the very next request. A signed-in caller's answers are
+ * kept apart, by who they are and what their roles allow. On PGlite, and on PostgreSQL with
+ * HSP_TEST_DATABASE_URL.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -63,19 +64,27 @@ describe('anonymous catalogue answers', () => {
     expect(await queriesDuring(() => anonymous(`/products/${productId}.json`))).toBe(0);
   });
 
-  it('are never what a signed-in caller gets, and a signed-in answer is never kept', async () => {
+  it('are kept per audience: a signed-in caller gets their own view, never an anonymous one or another caller’s', async () => {
     const hidden = await rawRequest(m, 'POST', '/products', { json: { product: { name: 'Cached owner draft', user_id: owner.id } } });
     expect(hidden.status).toBe(201);
-    await anonymous('/products?per_page=100');
+    const stranger = await m.user('Cache stranger');
+    const list = (token: string | null) => rawRequest(m, 'GET', '/products?per_page=100', { token });
+    expect(names(await list(null))).not.toContain('Cached owner draft');
     const kept = m.server.context.catalogCache!.size.entries;
-    // The owner sees their draft (from the database, not from the anonymous answer)...
-    const mine = await rawRequest(m, 'GET', '/products?per_page=100', { token: owner.token });
-    expect(names(mine)).toContain('Cached owner draft');
-    expect(m.server.context.catalogCache!.size.entries).toBe(kept);
-    // ...and anonymous callers, after them, still do not.
-    expect(names(await anonymous('/products?per_page=100'))).not.toContain('Cached owner draft');
-    const asked = await queriesDuring(() => rawRequest(m, 'GET', '/products?per_page=100', { token: owner.token }));
-    expect(asked).toBeGreaterThan(0);
+    // The owner sees their draft, kept apart from the anonymous answer...
+    expect(names(await list(owner.token))).toContain('Cached owner draft');
+    expect(m.server.context.catalogCache!.size.entries).toBe(kept + 1);
+    let again: RawAnswer | undefined;
+    expect(await queriesDuring(async () => (again = await list(owner.token)))).toBe(0);
+    expect(names(again!)).toContain('Cached owner draft');
+    // ...anonymous callers and other users, after them, still do not...
+    expect(names(await list(null))).not.toContain('Cached owner draft');
+    expect(names(await list(stranger.token))).not.toContain('Cached owner draft');
+    // ...until a role lets them read every product: a new audience, read from the database.
+    const { rows } = await m.server.db.query<{ id: string }>("SELECT id FROM roles WHERE name = 'Editor'");
+    const appointed = await rawRequest(m, 'POST', `/roles/${rows[0]!.id}/appointments`, { json: { appointment: { entity_type: 'User', entity_id: stranger.id } } });
+    expect(appointed.status).toBe(201);
+    expect(names(await list(stranger.token))).toContain('Cached owner draft');
   });
 
   it('hold the origin they were asked at: another Host gets its own links', async () => {

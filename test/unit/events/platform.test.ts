@@ -59,6 +59,72 @@ describe('parsePlatformEvent', () => {
     expect(parsePlatformEvent(raw)).toEqual(expect.objectContaining({ type: 'unknown', reason, raw }));
   });
 
+  describe('the whole record', () => {
+    const id = 'b2c1e3a4-0000-4000-8000-000000000001';
+    /** `hsp serve`'s created event: the reference shape plus the record's own fields. */
+    function ours(kind = 'created'): { event_type: string; model: { instance: Record<string, unknown> } } {
+      const event = structuredClone(reference) as { event_type: string; model: { instance: Record<string, unknown> } };
+      event.event_type = kind;
+      Object.assign(event.model.instance, {
+        id,
+        platform_id: reference.model.instance.platform.id,
+        build_id: reference.model.instance.build.id,
+        product_id: reference.model.instance.build.product.id,
+        launch_bindings: { environment: { PORT: '8080' } },
+        deployed_at: null,
+        created_at: '2026-12-07T10:00:00.000Z',
+        updated_at: '2026-12-07T10:00:01.000Z',
+        path: `/users/u/platforms/${reference.model.instance.platform.id}/instances/${id}.json`,
+      });
+      return event;
+    }
+
+    it.each(['created', 'updated'])('is the instance as a read answers it, from a %s event that carries every field', (kind) => {
+      const event = parsePlatformEvent(ours(kind));
+      expect(event.type !== 'unknown' && event.record).toEqual({
+        id,
+        platform_id: '3d9d0872-a1f5-4e4b-9324-af608b423aae',
+        build_id: '931cc915-a828-4d9c-86dc-4a11a0b4be4e',
+        product_id: '2e25631c-eb8f-4594-8593-2894e3d24f62',
+        launch_bindings: { environment: { PORT: '8080' } },
+        deployed_at: null,
+        created_at: '2026-12-07T10:00:00.000Z',
+        updated_at: '2026-12-07T10:00:01.000Z',
+        path: `/users/u/platforms/3d9d0872-a1f5-4e4b-9324-af608b423aae/instances/${id}.json`,
+      });
+    });
+
+    it.each([
+      ['the launch bindings (left out when too large for a notification)', 'launch_bindings'],
+      ['deployed_at', 'deployed_at'],
+      ['created_at', 'created_at'],
+      ['updated_at', 'updated_at'],
+      ['the instance id', 'id'],
+    ])('is absent without %s: the agent reads the instance then', (_what, field) => {
+      const event = ours();
+      delete event.model.instance[field];
+      const parsed = parsePlatformEvent(event);
+      expect(parsed.type).toBe('instance.created');
+      expect(parsed).not.toHaveProperty('record');
+    });
+
+    it('is absent when the record names another build or platform than the event does', () => {
+      for (const field of ['build_id', 'platform_id']) {
+        const event = ours();
+        event.model.instance[field] = '00000000-0000-4000-8000-000000000000';
+        expect(parsePlatformEvent(event)).not.toHaveProperty('record');
+      }
+    });
+
+    it('is absent from a deleted event, whose record no longer exists', () => {
+      expect(parsePlatformEvent(ours('deleted'))).not.toHaveProperty('record');
+    });
+
+    it('is absent from the reference server\'s event', () => {
+      expect(parsePlatformEvent(reference)).not.toHaveProperty('record');
+    });
+  });
+
   withCaptures.it('reads the recorded broadcast frame', () => {
     const frames = (capture('287-ws-platform-channel-subscribe-broadcast') as unknown as { frames: { dir: string; data: { message?: unknown } }[] }).frames;
     const broadcast = frames.find((f) => f.dir === 'recv' && f.data.message && typeof f.data.message === 'object');

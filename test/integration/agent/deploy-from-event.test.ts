@@ -1,0 +1,251 @@
+/**
+ * Deploying from the event: `hsp serve`'s created event carries the whole instance record, so
+ * the agent deploys from it and writes its report, without reading the instance first. REST
+ * goes through a loopback proxy that records every request (and can hold the reconcile's
+ * listing); the event stream goes through a TCP relay that can cut the WebSocket and refuse
+ * new connections, so the socket can drop between a deploy and its report.
+ */
+import { createServer, request, type Server } from 'node:http';
+import { createServer as createTcpServer, connect, type Server as TcpServer, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Agent } from '../../../src/agent/agent.js';
+import type { Deployment, DeploymentReport, Orchestrator, Workload } from '../../../src/agent/orchestrator.js';
+import { DryRunOrchestrator } from '../../../src/agent/orchestrators/dry-run.js';
+import { Marketplace, type Instance, type Platform } from '../../../src/index.js';
+import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
+import { deployableBuild, startAgent, type Catalogue } from './harness.js';
+
+const m = useMarketplace({ cable: { pingIntervalMs: 200 } });
+const running: Agent[] = [];
+let owner: TestUser;
+let catalogue: Catalogue;
+
+/** REST: every request answered, as "METHOD /path"; a listing of instances waits while `listingHeld` is set. */
+let proxy: Server;
+let proxyUrl: string;
+const seen: string[] = [];
+let listingHeld: Promise<void> | undefined;
+
+/** Events: a TCP relay to the server; `cut()` drops every connection, and new ones while `refusing`. */
+let relay: TcpServer;
+let relayUrl: string;
+const relayed = new Set<Socket>();
+let refusing = false;
+
+beforeAll(async () => {
+  owner = await m.user('Eve Events');
+  catalogue = await deployableBuild(m);
+  const target = new URL(m.url);
+  proxy = createServer((req, res) => {
+    const forward = () => {
+      const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+        answer.on('end', () => seen.push(`${req.method} ${req.url?.replace(/\?.*$/, '')}`));
+      });
+      req.pipe(upstream);
+    };
+    const listing = req.method === 'GET' && /\/instances(\?|$)/.test(req.url ?? '');
+    if (listing && listingHeld) void listingHeld.then(forward);
+    else forward();
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+
+  relay = createTcpServer((client) => {
+    if (refusing) return void client.destroy();
+    const upstream = connect(Number(target.port), target.hostname);
+    relayed.add(client);
+    const end = () => {
+      relayed.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
+});
+afterEach(async () => {
+  refusing = false;
+  listingHeld = undefined;
+  for (const agent of running.splice(0)) await agent.stop(1_000);
+});
+afterAll(async () => {
+  await new Promise<void>((resolve) => proxy.close(() => resolve()));
+  for (const socket of relayed) socket.destroy();
+  await new Promise<void>((resolve) => relay.close(() => resolve()));
+});
+
+/** The dry-run orchestrator, keeping the record each deploy was given. */
+class InstanceRecorder implements Orchestrator {
+  private readonly inner = new DryRunOrchestrator(() => {});
+  readonly given = new Map<string, Instance[]>();
+  readonly name = 'dry-run';
+  list(): Promise<Workload[] | undefined> {
+    return this.inner.list();
+  }
+  deploy(deployment: Deployment): Promise<DeploymentReport> {
+    this.given.set(deployment.instance.id, [...(this.given.get(deployment.instance.id) ?? []), structuredClone(deployment.instance)]);
+    return this.inner.deploy(deployment);
+  }
+  remove(instanceId: string): Promise<void> {
+    return this.inner.remove(instanceId);
+  }
+}
+
+function clients(): { rest: Marketplace; events: Marketplace } {
+  const rest = new Marketplace({ baseUrl: proxyUrl, token: owner.token, dialect: 'r2', maxRetries: 0 });
+  const events = new Marketplace({ baseUrl: relayUrl, token: owner.token, dialect: 'r2', maxRetries: 0 });
+  return { rest, events };
+}
+
+async function newPlatform(name: string): Promise<Platform> {
+  return owner.client.platforms.create(owner.id, { name: `${name}-${Math.random().toString(36).slice(2, 8)}` });
+}
+
+function pathOf(platform: Platform, instanceId: string): string {
+  return `/users/${owner.id}/platforms/${platform.id}/instances/${instanceId}`;
+}
+
+/** The requests made for one instance's record, in order. */
+function requestsFor(platform: Platform, instanceId: string): string[] {
+  const path = pathOf(platform, instanceId);
+  return seen.filter((line) => line.endsWith(path));
+}
+
+describe('deploying from the event', { timeout: 60_000 }, () => {
+  it('deploys a created instance from its event with no read of it: one PATCH, the record as a read gives it', async () => {
+    const platform = await newPlatform('from-event');
+    const orchestrator = new InstanceRecorder();
+    const { rest, events } = clients();
+    const { agent, logs } = await startAgent({ client: rest }, platform, orchestrator, { eventsClient: events });
+    running.push(agent);
+    // The first deploy of a build also reads its parts and asks about its licence; those are
+    // shared by the next ones, whose own requests are counted.
+    const warmUp = await owner.client.instances.create(owner.id, platform.id, { build_id: catalogue.buildId });
+    await logs.waitFor((e) => e.event === 'instance.unchanged' && e.instance === warmUp.id, 'the first deploy');
+
+    for (let i = 0; i < 3; i++) {
+      const created = await owner.client.instances.create(owner.id, platform.id, { build_id: catalogue.buildId, launch_bindings: { environment: { GREETING: `hello ${i}` } } });
+      const done = await logs.waitFor((e) => e.event === 'deploy.done' && e.instance === created.id, `the deploy of ${created.id}`);
+      expect(done.report).toBe('written');
+      await logs.waitFor((e) => e.event === 'instance.unchanged' && e.instance === created.id, `the echo of ${created.id}`);
+
+      expect(requestsFor(platform, created.id)).toEqual([`PATCH ${pathOf(platform, created.id)}`]);
+      // What the orchestrator (or an exec hook) was given is the record a read would have answered.
+      const [given] = orchestrator.given.get(created.id)!;
+      expect(given).toEqual({ ...created, url: created.url!.replace(m.url, proxyUrl) });
+      const record = await owner.client.instances.retrieve(owner.id, platform.id, created.id);
+      expect(record.launch_bindings).toMatchObject({ environment: { GREETING: `hello ${i}` }, deployment: { fingerprint: done.fingerprint } });
+      expect(record.deployed_at).not.toBeNull();
+    }
+    expect([...orchestrator.given.values()].every((deploys) => deploys.length === 1)).toBe(true);
+    await rest.close();
+    await events.close();
+  });
+
+  it('reads the instance first when its event leaves the launch bindings out (too large for a notification)', async () => {
+    const platform = await newPlatform('too-large');
+    const orchestrator = new InstanceRecorder();
+    const { rest, events } = clients();
+    const { agent, logs } = await startAgent({ client: rest }, platform, orchestrator, { eventsClient: events });
+    running.push(agent);
+
+    const note = 'x'.repeat(9_000);
+    const created = await owner.client.instances.create(owner.id, platform.id, { build_id: catalogue.buildId, launch_bindings: { note } });
+    await logs.waitFor((e) => e.event === 'deploy.done' && e.instance === created.id, 'the deploy');
+    await logs.waitFor((e) => e.event === 'instance.unchanged' && e.instance === created.id, 'the echo');
+
+    const path = pathOf(platform, created.id);
+    const mine = requestsFor(platform, created.id);
+    expect(mine[0]).toBe(`GET ${path}`);
+    expect(mine.filter((line) => line === `PATCH ${path}`)).toHaveLength(1);
+    expect(orchestrator.given.get(created.id)).toHaveLength(1);
+    expect(orchestrator.given.get(created.id)![0]!.launch_bindings).toEqual({ note });
+    await rest.close();
+    await events.close();
+  });
+
+  it('the socket drops between a deploy and its report: deployed once, reported, and an instance created meanwhile deployed once', async () => {
+    const platform = await newPlatform('drop');
+    const { rest, events } = clients();
+    const { agent, logs, orchestrator } = await startAgent({ client: rest }, platform, new DryRunOrchestrator(() => {}), { eventsClient: events });
+    running.push(agent);
+
+    let release!: () => void;
+    orchestrator.gate = new Promise<void>((resolve) => (release = resolve));
+    const started = orchestrator.nextDeploy();
+    const first = await owner.client.instances.create(owner.id, platform.id, { build_id: catalogue.buildId });
+    expect(await started).toBe(first.id);
+
+    const from = logs.length;
+    refusing = true;
+    for (const socket of relayed) socket.destroy();
+    await logs.waitFor((e) => e.event === 'stream.disconnected', 'the disconnection', from);
+    const missed = await owner.client.instances.create(owner.id, platform.id, { build_id: catalogue.buildId });
+    orchestrator.gate = undefined;
+    release();
+    const done = await logs.waitFor((e) => e.event === 'deploy.done' && e.instance === first.id, 'the held deploy', from);
+    expect(done.report).toBe('written');
+
+    refusing = false;
+    await logs.waitFor((e) => e.event === 'stream.subscribed', 'the new subscription', from);
+    await logs.waitFor((e) => e.event === 'reconcile.done', 'the reconcile after it', from);
+    await agent.settled();
+
+    expect(orchestrator.deploys.get(first.id)).toBe(1);
+    expect(orchestrator.deploys.get(missed.id)).toBe(1);
+    for (const instance of [first, missed]) {
+      const record = await owner.client.instances.retrieve(owner.id, platform.id, instance.id);
+      expect(record.deployed_at).not.toBeNull();
+    }
+    await rest.close();
+    await events.close();
+  });
+
+  it('resubscribed before the report, reads the record again: an edit made while the socket was down is kept and deployed', async () => {
+    const platform = await newPlatform('edit-while-down');
+    const { rest, events } = clients();
+    const { agent, logs, orchestrator } = await startAgent({ client: rest }, platform, new DryRunOrchestrator(() => {}), { eventsClient: events });
+    running.push(agent);
+
+    let release!: () => void;
+    orchestrator.gate = new Promise<void>((resolve) => (release = resolve));
+    const started = orchestrator.nextDeploy();
+    const instance = await owner.client.instances.create(owner.id, platform.id, { build_id: catalogue.buildId, launch_bindings: { environment: { GREETING: 'before' } } });
+    expect(await started).toBe(instance.id);
+
+    const from = logs.length;
+    refusing = true;
+    for (const socket of relayed) socket.destroy();
+    await logs.waitFor((e) => e.event === 'stream.disconnected', 'the disconnection', from);
+    await owner.client.instances.update(owner.id, platform.id, instance.id, { launch_bindings: { environment: { GREETING: 'edited' } } });
+
+    // Subscribed again, its reconcile's listing held: nothing has told the agent of the edit yet.
+    let releaseListing!: () => void;
+    listingHeld = new Promise<void>((resolve) => (releaseListing = resolve));
+    refusing = false;
+    await logs.waitFor((e) => e.event === 'reconcile.started', 'the reconcile after the new subscription', from);
+    orchestrator.gate = undefined;
+    release();
+    const done = await logs.waitFor((e) => e.event === 'deploy.done' && e.instance === instance.id, 'the held deploy', from);
+    // The record the deploy began from may predate the edit: read again, it does, so no report.
+    expect(done.report).toBe('changed');
+
+    listingHeld = undefined;
+    releaseListing();
+    const redeployed = await logs.waitFor((e) => e.event === 'deploy.done' && e.instance === instance.id && e.report === 'written', 'the deploy of the edit', logs.entries.indexOf(done) + 1);
+    await agent.settled();
+
+    expect(orchestrator.deploys.get(instance.id)).toBe(2);
+    const record = await owner.client.instances.retrieve(owner.id, platform.id, instance.id);
+    expect(record.launch_bindings).toMatchObject({ environment: { GREETING: 'edited' }, deployment: { fingerprint: redeployed.fingerprint } });
+    expect(record.deployed_at).not.toBeNull();
+    await rest.close();
+    await events.close();
+  });
+});
