@@ -26,6 +26,34 @@ CREATE TRIGGER instances_notify AFTER INSERT OR UPDATE OR DELETE ON instances
   FOR EACH ROW EXECUTE FUNCTION notify_instance_change();
 `;
 
+/**
+ * Migration SQL (to add after INSTANCE_EVENTS_SQL, which stays as released): the same trigger,
+ * whose notification also carries what a broadcast shows of the instance's build and platform,
+ * read in the writing transaction itself. A replica then turns it into a broadcast without a
+ * query of its own (`toBroadcasts`), where each event cost one: on the embedded database, which
+ * answers one statement at a time, two statements per deploy (the create's event and the
+ * report's) that every request waited behind. `build` is null when the build is gone (a
+ * cascade from deleting it), as the lookup would find it.
+ */
+export const INSTANCE_EVENTS_JOINED_SQL = `
+CREATE OR REPLACE FUNCTION notify_instance_change() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  row_record instances := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+  row_data jsonb := to_jsonb(row_record);
+  build_data json := (SELECT json_build_object('container_repository', b.container_repository, 'container_tag', b.container_tag, 'product_id', b.product_id)
+                        FROM builds b WHERE b.id = row_record.build_id);
+  owner_id uuid := (SELECT p.user_id FROM platforms p WHERE p.id = row_record.platform_id);
+  payload text;
+BEGIN
+  payload := json_build_object('op', lower(TG_OP), 'instance', row_data, 'build', build_data, 'owner', owner_id)::text;
+  IF octet_length(payload) > 7900 THEN
+    payload := json_build_object('op', lower(TG_OP), 'instance', row_data - 'launch_bindings', 'build', build_data, 'owner', owner_id)::text;
+  END IF;
+  PERFORM pg_notify('${CHANNEL}', payload);
+  RETURN NULL;
+END $$;
+`;
+
 const MESSAGES = {
   created: 'A build instance has been added to the platform.',
   updated: 'A build instance on the platform has been updated.',
@@ -51,6 +79,10 @@ interface InstanceRow {
 interface Notification {
   op: 'insert' | 'update' | 'delete';
   instance: InstanceRow;
+  /** Sent by INSTANCE_EVENTS_JOINED_SQL's trigger (null: the build is gone); absent: look it up. */
+  build?: { container_repository: string | null; container_tag: string | null; product_id: string | null } | null;
+  /** Sent with `build`: the platform's owner (null: the platform is gone). */
+  owner?: string | null;
 }
 
 /** What the rows the notification names say: the build's image and product, the platform's owner. */
@@ -67,7 +99,8 @@ interface Joined {
  * understand them) plus what it lacks: the instance id, updates and deletes, and the whole record
  * as `GET` renders it (`platform_id`, `build_id`, `product_id`, launch bindings, `deployed_at`,
  * `created_at`, `updated_at`, `path`), so that a client can act on a change without reading
- * the record again. All of them cost one query: builds and platforms are looked up together.
+ * the record again. Notifications of the joined trigger carry the build and owner already;
+ * for the others, builds and platforms are looked up together, in one query for them all.
  * Should it fail, the events still go out with what the notification itself holds: a lost
  * event costs an agent a deploy until its next reconcile, a missing image name nothing.
  */
@@ -76,7 +109,7 @@ export async function toBroadcasts(db: Queryable, payloads: readonly string[]): 
   const buildIds = new Set<string>();
   const platformIds = new Set<string>();
   for (const note of notes) {
-    if (!note) continue;
+    if (!note || 'build' in note) continue;
     if (UUID.test(note.instance.build_id)) buildIds.add(note.instance.build_id);
     platformIds.add(note.instance.platform_id);
   }
@@ -100,8 +133,10 @@ export async function toBroadcasts(db: Queryable, payloads: readonly string[]): 
   }
   return notes.map((note) => {
     if (!note) return undefined;
-    const build = builds.get(note.instance.build_id);
-    return broadcastOf(note, { container_repository: null, container_tag: null, product_id: null, ...build, user_id: owners.get(note.instance.platform_id) ?? null });
+    const joined = 'build' in note;
+    const build = joined ? note.build : builds.get(note.instance.build_id);
+    const owner = joined ? note.owner : owners.get(note.instance.platform_id);
+    return broadcastOf(note, { container_repository: null, container_tag: null, product_id: null, ...build, user_id: owner ?? null });
   });
 }
 

@@ -122,6 +122,11 @@ export interface ResourceDefinition {
   ownerField?: string;
   /** `url` and `path` end in `.json`, as the reference server renders some resources. */
   jsonSuffix?: boolean;
+  /**
+   * Read-only fields computed by SQL over alias `r`, read with the row itself (no round trip of
+   * their own), rendered after the row's links.
+   */
+  computed?: Record<string, string>;
   /** Adds embedded or computed fields to rendered rows, in one query per page. */
   embed?: (rows: Row[], context: RenderContext) => Promise<void>;
   /** Checks across fields after type validation; throw an HttpError to refuse. */

@@ -172,16 +172,36 @@ async function update(context: ServerContext, definition: ResourceDefinition, re
   refuseCuration(definition, caller, values, existing);
   await definition.check?.(values, existing, renderContext(context, req));
 
-  const row = await writeChecked(context, definition, caller, 'update', async (tx) => {
+  const updating = (db: Queryable, returning: string) => {
     const sql = new Sql();
     const sets = Object.keys(values).map((c) => `${quote(c)} = ${sql.add(values[c])}`);
     sets.push('updated_at = now()');
     const guard = definition.updateGuard?.(values);
-    const { rowCount } = await tx.query(`UPDATE ${definition.table} SET ${sets.join(', ')} WHERE id = ${sql.add(existing.id)}${guard ? ` AND (${guard.where})` : ''}`, sql.params);
-    if (guard && rowCount === 0) throw new HttpError(409, guard.conflict);
-    await storeUploads(tx, definition, existing.id as string, uploads);
-    return existing.id as string;
-  });
+    const where = `r.id = ${sql.add(existing.id)}${guard ? ` AND (${guard.where})` : ''}`;
+    return db.query<Row>(`UPDATE ${definition.table} AS r SET ${sets.join(', ')} WHERE ${where}${returning}`, sql.params).then(({ rows, rowCount }) => {
+      if (guard && rowCount === 0) throw new HttpError(409, guard.conflict);
+      return rows;
+    });
+  };
+  // As for a create: when the caller's role allows the update, no files come with it and nothing
+  // runs after it, nothing can refuse it afterwards: one statement, returning the row.
+  const alone = !uploads.size && !definition.afterWrite && allowedByRole(definition, caller, 'update');
+  const row = alone
+    ? await updating(context.db, ` RETURNING ${selectColumns(definition, true).join(', ')}`).then(
+        (rows) => {
+          if (!rows[0]) throw notFound(`No ${definition.root.replace(/_/g, ' ')} with id ${params.id}.`);
+          return rows[0];
+        },
+        (error: unknown) => {
+          if (error instanceof HttpError) throw error;
+          throw fromDatabaseError(error, Object.keys(definition.fields));
+        },
+      )
+    : await writeChecked(context, definition, caller, 'update', async (tx) => {
+        await updating(tx, '');
+        await storeUploads(tx, definition, existing.id as string, uploads);
+        return existing.id as string;
+      });
   return (await render(context, definition, [row], req, params))[0];
 }
 
@@ -243,7 +263,11 @@ async function findReadable(context: ServerContext, definition: ResourceDefiniti
   const sql = new Sql();
   const scope = scopeWhere(definition, params, sql);
   const rows = await selectRows(context.db, definition, `WHERE r.id = ${sql.add(params.id)}${scope ? ` AND ${scope}` : ''}`, sql, 1, 0, true);
-  const row = rows[0];
+  return judgeReadable(definition, params, rows[0], caller, verb);
+}
+
+/** A row read with its access columns (or none), if the caller may `verb` it: 404 when absent, 401/403 when not allowed. */
+function judgeReadable(definition: ResourceDefinition, params: Params, row: Row | undefined, caller: Caller, verb: Verb): Row {
   if (!row) throw notFound(`No ${definition.root.replace(/_/g, ' ')} with id ${params.id}.`);
   if (allowedByRole(definition, caller, verb) || ownerMay(definition, row, caller, verb)) return row;
   if (verb === 'read' && row.__public === true) return row;
@@ -381,14 +405,27 @@ async function writeChecked(
   }
 }
 
-/** Every parent in the URL must exist, belong to its own parent, and be readable. */
+/**
+ * Every parent in the URL must exist, belong to its own parent, and be readable: judged from the
+ * top, the first that fails decides the answer. One statement reads what every level is judged
+ * by (its owners and whether it is public), however deep the URL: each is a round trip.
+ */
 async function checkParents(context: ServerContext, definition: ResourceDefinition, params: Params, caller: Caller): Promise<void> {
-  const parent = definition.parent;
-  if (!parent) return;
-  const parentDefinition = context.resources.get(parent.resource);
-  const parentParams = { ...params, id: params[parent.param]! };
-  await checkParents(context, parentDefinition, parentParams, caller);
-  await findReadable(context, parentDefinition, parentParams, caller, 'read');
+  const levels: { definition: ResourceDefinition; params: Params }[] = [];
+  for (let child = definition; child.parent; ) {
+    const parentDefinition = context.resources.get(child.parent.resource);
+    levels.unshift({ definition: parentDefinition, params: { ...params, id: params[child.parent.param]! } });
+    child = parentDefinition;
+  }
+  if (!levels.length) return;
+  const sql = new Sql();
+  const columns = levels.map(({ definition: level, params: levelParams }, i) => {
+    const scope = scopeWhere(level, levelParams, sql);
+    const access = accessColumns(level).map(({ expr, column }) => `'${column}', ${expr}`);
+    return `(SELECT json_build_object(${access.join(', ')}) FROM ${level.table} r WHERE r.id = ${sql.add(levelParams.id)}${scope ? ` AND ${scope}` : ''}) AS level_${i}`;
+  });
+  const { rows } = await context.db.query<Record<string, Row | null>>(`SELECT ${columns.join(', ')}`, sql.params);
+  levels.forEach(({ definition: level, params: levelParams }, i) => judgeReadable(level, levelParams, rows[0]?.[`level_${i}`] ?? undefined, caller, 'read'));
 }
 
 function scopeWhere(definition: ResourceDefinition, params: Params, sql: Sql): string | undefined {
@@ -495,11 +532,14 @@ async function selectRows(
 /** The definition's columns over alias `r`, and with `withAccess` those access is judged by (`__owner…`, `__public`). */
 function selectColumns(definition: ResourceDefinition, withAccess: boolean): string[] {
   const columns = ['id', ...Object.keys(definition.fields), 'created_at', 'updated_at'].map((c) => `r.${quote(c)}`);
-  if (withAccess) {
-    columns.push(...ownerships(definition).map((owner) => `${owner.expr} AS ${owner.column}`));
-    columns.push(`${definition.publicWhere ? `(${definition.publicWhere})` : 'false'} AS __public`);
-  }
+  columns.push(...Object.entries(definition.computed ?? {}).map(([name, expr]) => `${expr} AS ${quote(name)}`));
+  if (withAccess) columns.push(...accessColumns(definition).map(({ expr, column }) => `${expr} AS ${column}`));
   return columns;
+}
+
+/** What a row's access is judged by (`ownerMay`, `judgeReadable`): its owners and whether it is public. */
+function accessColumns(definition: ResourceDefinition): { expr: string; column: string }[] {
+  return [...ownerships(definition), { expr: definition.publicWhere ? `(${definition.publicWhere})` : 'false', column: '__public' }];
 }
 
 export function renderContext(context: ServerContext, req: FastifyRequest): RenderContext {
@@ -516,7 +556,7 @@ export async function render(context: ServerContext, definition: ResourceDefinit
   const out = rows.map((row) => {
     const record: Row = {};
     for (const [key, value] of Object.entries(row)) {
-      if (key.startsWith('__')) continue;
+      if (key.startsWith('__') || (definition.computed && Object.hasOwn(definition.computed, key))) continue;
       if (!showSecrets && definition.fields[key]?.secret) continue;
       record[key] = toJson(value);
     }
@@ -524,6 +564,7 @@ export async function render(context: ServerContext, definition: ResourceDefinit
     record.path = path;
     // A resource whose own `url` is data (a licence's text) keeps it; its self link is `path`.
     if (!definition.fields.url) record.url = `${ctx.origin}${path}`;
+    for (const key of Object.keys(definition.computed ?? {})) record[key] = toJson(row[key] ?? null);
     return record;
   });
   await definition.embed?.(out, ctx);

@@ -29,12 +29,7 @@ export const instances: ResourceDefinition = {
   check: checkInstance,
   // The build's product, which the reference server does not render: a build's URL needs it,
   // and without it an agent would have to search the catalogue for the build.
-  async embed(rows, { db }) {
-    if (!rows.length) return;
-    const { rows: products } = await db.query<{ id: string; product_id: string }>('SELECT id, product_id FROM builds WHERE id = ANY($1)', [rows.map((r) => r.build_id)]);
-    const productOf = new Map(products.map((b) => [b.id, b.product_id]));
-    for (const row of rows) row.product_id = productOf.get(row.build_id as string) ?? null;
-  },
+  computed: { product_id: '(SELECT b.product_id FROM builds b WHERE b.id = r.build_id)' },
 };
 
 async function checkInstance(values: Row, _existing: Row | undefined, context: RenderContext): Promise<void> {
