@@ -90,9 +90,12 @@ async function measureMarketplace(engine, spec, ceiling, ctx) {
 
     const batch = randomBytes(4).toString('hex');
     let created = 0;
+    let asked = 0;
     const figures = [
       ['GET /products?per_page=30 anonymous', { method: 'GET', path: LIST_PATH }],
       ['GET /products?per_page=30 signed in', { method: 'GET', path: LIST_PATH, headers: { authorization: admin.authorization } }],
+      // The same page under a URL never asked before (an ignored parameter): no answer is kept for it.
+      ['GET /products?per_page=30 signed in, a URL never asked before', { method: 'GET', path: () => `${LIST_PATH}&unseen=${asked++}`, headers: { authorization: admin.authorization } }],
       ['GET /status', { method: 'GET', path: '/status' }],
       ['POST /products', { method: 'POST', path: '/products', headers: admin, expect: 201, body: () => JSON.stringify({ name: `Bench ${batch} ${created++}`, description: 'Created under load.' }) }],
     ];
@@ -166,7 +169,7 @@ async function load(baseUrl, { method, path, headers = {}, body, expect = 200 },
   const client = async (until) => {
     while (performance.now() < until) {
       const started = performance.now();
-      const response = await request(`${baseUrl}${path}`, { method, headers, body: body ? body() : undefined, dispatcher: agent });
+      const response = await request(`${baseUrl}${typeof path === 'function' ? path() : path}`, { method, headers, body: body ? body() : undefined, dispatcher: agent });
       await response.body.dump({ limit: Infinity });
       if (!record) continue;
       if (response.statusCode === expect) latencies.push(performance.now() - started);
@@ -182,7 +185,7 @@ async function load(baseUrl, { method, path, headers = {}, body, expect = 200 },
     await Promise.all(Array.from({ length: CONCURRENCY }, () => client(until)));
     const elapsed = (performance.now() - started) / 1000;
     if (!record) return undefined;
-    if (latencies.length === 0) throw new Error(`${method} ${path}: no request succeeded (first status ${firstError})`);
+    if (latencies.length === 0) throw new Error(`${method} ${typeof path === 'function' ? path() : path}: no request succeeded (first status ${firstError})`);
     const sorted = [...latencies].sort((a, b) => a - b);
     const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
     return { rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), errors, latencies };
