@@ -15,7 +15,9 @@
  * - A caller read while such a write happened is not kept (a generation count): it may have
  *   been read before the write committed.
  * - While the replica cannot hear the events, nothing is served or kept.
- * - Bounded: at most `maxEntries` callers, the least recently used dropped first.
+ * - Bounded: at most `maxEntries` callers, the least recently used dropped first, and only
+ *   tokens of at most `MAX_KEPT_TOKEN_LENGTH` characters (ours are a few hundred): whoever can
+ *   mint tokens (an agent's key) must not fill the memory with large ones.
  */
 import type { Database } from '../db/database.js';
 import { TableChanges } from '../cache/table-changes.js';
@@ -26,6 +28,9 @@ export interface CallerCacheOptions {
   /** Most callers kept (default 10,000). */
   maxEntries?: number;
 }
+
+/** Longer tokens are verified every time, never kept. */
+export const MAX_KEPT_TOKEN_LENGTH = 1024;
 
 interface Entry {
   caller: Caller;
@@ -88,6 +93,7 @@ export class CallerCache {
   /** Keeps the caller a token was verified to stand for, until `expires` (local ms). */
   remember(pending: PendingCaller, token: string, caller: Caller, expires: number): void {
     if (pending.generation !== this.#generation || !this.#changes.listening || expires <= Date.now()) return;
+    if (token.length > MAX_KEPT_TOKEN_LENGTH) return;
     this.#entries.delete(token);
     this.#entries.set(token, entry(caller, expires));
     for (const oldest of this.#entries.keys()) {

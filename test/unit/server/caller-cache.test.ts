@@ -5,7 +5,7 @@
  * drives the same cache through the real server and database.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { CallerCache } from '../../../src/server/auth/caller-cache.js';
+import { CallerCache, MAX_KEPT_TOKEN_LENGTH } from '../../../src/server/auth/caller-cache.js';
 import type { Caller } from '../../../src/server/auth/caller.js';
 import type { Database } from '../../../src/server/db/database.js';
 
@@ -102,6 +102,14 @@ describe('the caller cache', () => {
     expect(cache.get('token-b')).toBeUndefined();
     expect(cache.get('token-a')).toBeDefined();
     expect(cache.get('token-c')).toBeDefined();
+  });
+
+  it('never keeps a token longer than the limit', async () => {
+    const { cache } = await listeningCache();
+    const long = 'x'.repeat(MAX_KEPT_TOKEN_LENGTH + 1);
+    cache.remember(cache.begin(), long, caller('a'), Date.now() + HOUR);
+    expect(cache.get(long)).toBeUndefined();
+    expect(cache.size).toBe(0);
   });
 
   it('hands out callers nobody can change for the requests after', async () => {
