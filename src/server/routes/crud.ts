@@ -30,7 +30,7 @@ export function registerCrud(app: FastifyInstance, context: ServerContext): void
       config: { files, writes: definition },
       onRequest: async (req: FastifyRequest) => judgeBeforeBody(context, definition, req, verb),
     });
-    // What anonymous callers may read of the catalogue is the same for all of them: kept rendered.
+    // Catalogue reads are decided by the catalogue and by who asks: kept rendered, per audience.
     const catalogRead = { config: { catalogRead: isCatalog(definition) } };
     app.get(collection, catalogRead, (req, reply) => list(context, definition, req, reply));
     app.post(collection, writing('create'), (req, reply) => create(context, definition, req, reply));
