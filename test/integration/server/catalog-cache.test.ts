@@ -76,6 +76,11 @@ describe('anonymous catalogue answers', () => {
     // Once the NOTIFYs of the writes above have arrived (PostgreSQL), asking again costs nothing.
     await vi.waitFor(async () => expect(await queriesDuring(async () => (again = await list(owner.token)))).toBe(0), { timeout: 5_000, interval: 20 });
     expect(names(again!)).toContain('Cached owner draft');
+    // Theirs alone, for shared caches too; and a 304 when they hold the bytes already.
+    expect(again!.headers.get('cache-control')).toBe('private, no-cache');
+    const unchanged = await rawRequest(m, 'GET', '/products?per_page=100', { token: owner.token, headers: { 'if-none-match': again!.headers.get('etag')! } });
+    expect(unchanged.status).toBe(304);
+    expect(unchanged.headers.get('cache-control')).toBe('private, no-cache');
     // ...anonymous callers and other users, after them, still do not...
     expect(names(await list(null))).not.toContain('Cached owner draft');
     expect(names(await list(stranger.token))).not.toContain('Cached owner draft');
