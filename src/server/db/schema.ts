@@ -4,7 +4,7 @@
  * children). Never edit a released migration; add a new one.
  */
 
-import { INSTANCE_EVENTS_SQL } from '../cable/instance-events.js';
+import { INSTANCE_EVENTS_JOINED_SQL, INSTANCE_EVENTS_SQL } from '../cable/instance-events.js';
 import { CATALOG_EVENTS_SQL } from '../cache/catalog-events.js';
 import { ACCESS_EVENTS_SQL } from '../auth/access-events.js';
 
@@ -278,5 +278,11 @@ CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL, ${timestamps})
     name: 'access events',
     // Every replica's cache of authenticated callers is emptied by these (../auth/caller-cache.ts).
     sql: ACCESS_EVENTS_SQL,
+  },
+  {
+    version: 6,
+    name: 'instance events carry their build and owner',
+    // The broadcast of an instance event then needs no query of its own (../cable/instance-events.ts).
+    sql: INSTANCE_EVENTS_JOINED_SQL,
   },
 ];

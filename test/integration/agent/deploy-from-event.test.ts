@@ -9,12 +9,12 @@ import { createServer, request, type Server } from 'node:http';
 import { createServer as createTcpServer, connect, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Agent } from '../../../src/agent/agent.js';
+import { Agent } from '../../../src/agent/agent.js';
 import type { Deployment, DeploymentReport, Orchestrator, Workload } from '../../../src/agent/orchestrator.js';
 import { DryRunOrchestrator } from '../../../src/agent/orchestrators/dry-run.js';
 import { Marketplace, type Instance, type Platform } from '../../../src/index.js';
 import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
-import { deployableBuild, startAgent, type Catalogue } from './harness.js';
+import { deployableBuild, FAST_EVENTS, LogRecorder, startAgent, type Catalogue } from './harness.js';
 
 const m = useMarketplace({ cable: { pingIntervalMs: 200 } });
 const running: Agent[] = [];
@@ -27,11 +27,25 @@ let proxyUrl: string;
 const seen: string[] = [];
 let listingHeld: Promise<void> | undefined;
 
-/** Events: a TCP relay to the server; `cut()` drops every connection, and new ones while `refusing`. */
+/**
+ * Events: a TCP relay to the server. It drops new connections while `refusing`; while `holding`,
+ * what the server sends waits in `held`, and `releaseOne()` passes it on one chunk at a time.
+ */
 let relay: TcpServer;
 let relayUrl: string;
 const relayed = new Set<Socket>();
 let refusing = false;
+let holding = false;
+const held: { to: Socket; chunk: Buffer }[] = [];
+function releaseOne(): boolean {
+  const next = held.shift();
+  if (next && !next.to.destroyed) next.to.write(next.chunk);
+  return next !== undefined;
+}
+function releaseAll(): void {
+  holding = false;
+  while (releaseOne());
+}
 
 beforeAll(async () => {
   owner = await m.user('Eve Events');
@@ -64,13 +78,18 @@ beforeAll(async () => {
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    upstream.on('data', (chunk: Buffer) => {
+      if (holding || held.length > 0) held.push({ to: client, chunk });
+      else client.write(chunk);
+    });
   });
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
   relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}`;
 });
 afterEach(async () => {
   refusing = false;
+  releaseAll();
   listingHeld = undefined;
   for (const agent of running.splice(0)) await agent.stop(1_000);
 });
@@ -80,11 +99,15 @@ afterAll(async () => {
   await new Promise<void>((resolve) => relay.close(() => resolve()));
 });
 
-/** The dry-run orchestrator, keeping the record each deploy was given. */
+/** The dry-run orchestrator, keeping the record each deploy was given; `changed()` asks the agent to reconcile. */
 class InstanceRecorder implements Orchestrator {
   private readonly inner = new DryRunOrchestrator(() => {});
   readonly given = new Map<string, Instance[]>();
   readonly name = 'dry-run';
+  changed: (reason: string) => void = () => {};
+  watch(onChange: (reason: string) => void): void {
+    this.changed = onChange;
+  }
   list(): Promise<Workload[] | undefined> {
     return this.inner.list();
   }
@@ -245,6 +268,44 @@ describe('deploying from the event', { timeout: 60_000 }, () => {
     const record = await owner.client.instances.retrieve(owner.id, platform.id, instance.id);
     expect(record.launch_bindings).toMatchObject({ environment: { GREETING: 'edited' }, deployment: { fingerprint: redeployed.fingerprint } });
     expect(record.deployed_at).not.toBeNull();
+    await rest.close();
+    await events.close();
+  });
+
+  it('an event older than a record the agent has already seen is read again, not deployed from', async () => {
+    const platform = await newPlatform('stale');
+    const orchestrator = new InstanceRecorder();
+    const { rest, events } = clients();
+    // Unwrapped (the harness's counting wrapper does not pass `watch` on), with a ping watchdog
+    // patient enough for events held for a few seconds.
+    const logs = new LogRecorder();
+    const agent = new Agent({ client: rest, eventsClient: events, platform, orchestrator, log: logs.log, events: { ...FAST_EVENTS, pingIntervalMs: 10_000 }, reconcileDebounceMs: 1 });
+    running.push(agent);
+    await agent.start();
+    await logs.waitFor((e) => e.event === 'reconcile.done', 'the first reconcile');
+    const instance = await owner.client.instances.create(owner.id, platform.id, { build_id: catalogue.buildId, launch_bindings: { environment: { GREETING: 'one' } } });
+    await logs.waitFor((e) => e.event === 'instance.unchanged' && e.instance === instance.id, 'the first deploy');
+
+    // Two edits whose events are held on their way; a reconcile's listing sees the second.
+    holding = true;
+    await owner.client.instances.update(owner.id, platform.id, instance.id, { launch_bindings: { environment: { GREETING: 'two' } } });
+    await owner.client.instances.update(owner.id, platform.id, instance.id, { launch_bindings: { environment: { GREETING: 'three' } } });
+    const from = logs.length;
+    orchestrator.changed('test');
+    await logs.waitFor((e) => e.event === 'reconcile.done', 'the reconcile', from);
+    await agent.settled();
+    expect(orchestrator.given.get(instance.id)!.map((record) => record.launch_bindings.environment)).toEqual([{ GREETING: 'one' }, { GREETING: 'three' }]);
+
+    // The first held event ("two") arrives alone: older than the listing, it is read again.
+    const arrived = logs.length;
+    while (!logs.entries.slice(arrived).some((e) => e.event === 'event.received' && e.instance === instance.id) && releaseOne()) await new Promise((resolve) => setTimeout(resolve, 20));
+    await agent.settled();
+    releaseAll();
+    await agent.settled();
+    expect(orchestrator.given.get(instance.id)!.map((record) => record.launch_bindings.environment)).toEqual([{ GREETING: 'one' }, { GREETING: 'three' }]);
+    expect(requestsFor(platform, instance.id)).toContain(`GET ${pathOf(platform, instance.id)}`);
+    const record = await owner.client.instances.retrieve(owner.id, platform.id, instance.id);
+    expect(record.launch_bindings.environment).toEqual({ GREETING: 'three' });
     await rest.close();
     await events.close();
   });
