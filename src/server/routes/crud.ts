@@ -111,7 +111,6 @@ export async function listRecords(context: ServerContext, definition: ResourceDe
 
 async function show(context: ServerContext, definition: ResourceDefinition, req: FastifyRequest) {
   const params = checkIds(req.params as Params);
-  await checkParents(context, definition, params, req.caller);
   const row = await findReadable(context, definition, params, req.caller, 'read');
   return (await render(context, definition, [row], req, params))[0];
 }
@@ -163,7 +162,6 @@ async function update(context: ServerContext, definition: ResourceDefinition, re
   const params = checkIds(req.params as Params);
   const caller = req.caller;
   if (!caller.user) throw denied(false, `update ${definition.name}`);
-  await checkParents(context, definition, params, caller);
   const existing = await findReadable(context, definition, params, caller, 'update');
   const input = unwrap(req.body, definition.root);
   const values = toColumns(definition, input, 'update');
@@ -209,7 +207,6 @@ async function remove(context: ServerContext, definition: ResourceDefinition, re
   const params = checkIds(req.params as Params);
   const caller = req.caller;
   if (!caller.user) throw denied(false, `delete ${definition.name}`);
-  await checkParents(context, definition, params, caller);
   const existing = await findReadable(context, definition, params, caller, 'delete');
   await definition.beforeDelete?.(existing, renderContext(context, req));
   const [body] = await render(context, definition, [existing], req, params);
@@ -258,12 +255,23 @@ function readWhere(definition: ResourceDefinition, caller: Caller, sql: Sql): st
   return options.length ? `(${options.join(' OR ')})` : null;
 }
 
-/** The row named by the URL, if the caller may `verb` it: 404 when absent, 401/403 when not allowed. */
+/**
+ * The row named by the URL, if the caller may `verb` it and read every parent above it (judged
+ * from the top, as `checkParents`): 404 when one is absent, 401/403 when not allowed. One
+ * statement: a row joined to nothing, so that a missing row still brings its parents' answers.
+ */
 async function findReadable(context: ServerContext, definition: ResourceDefinition, params: Params, caller: Caller, verb: Verb): Promise<Row> {
   const sql = new Sql();
+  const levels = parentLevels(context, definition, params);
   const scope = scopeWhere(definition, params, sql);
-  const rows = await selectRows(context.db, definition, `WHERE r.id = ${sql.add(params.id)}${scope ? ` AND ${scope}` : ''}`, sql, 1, 0, true);
-  return judgeReadable(definition, params, rows[0], caller, verb);
+  const columns = [...levelColumns(levels, sql), ...selectColumns(definition, true)];
+  const { rows } = await context.db.query<Row>(
+    `SELECT ${columns.join(', ')} FROM (SELECT 1) AS one LEFT JOIN ${definition.table} r ON r.id = ${sql.add(params.id)}${scope ? ` AND ${scope}` : ''}`,
+    sql.params,
+  );
+  const row = rows[0]!;
+  judgeLevels(levels, row, caller);
+  return judgeReadable(definition, params, row.id === null ? undefined : row, caller, verb);
 }
 
 /** A row read with its access columns (or none), if the caller may `verb` it: 404 when absent, 401/403 when not allowed. */
@@ -280,7 +288,6 @@ function judgeReadable(definition: ResourceDefinition, params: Params, row: Row 
  */
 export async function loadRecord(context: ServerContext, definition: ResourceDefinition, req: FastifyRequest, verb: Verb = 'read'): Promise<{ row: Row; params: Params }> {
   const params = checkIds(req.params as Params);
-  await checkParents(context, definition, params, req.caller);
   return { row: await findReadable(context, definition, params, req.caller, verb), params };
 }
 
@@ -296,11 +303,11 @@ async function judgeBeforeBody(context: ServerContext, definition: ResourceDefin
   const what = `${verb} this ${label(definition)}`;
   if (!caller.user) throw denied(false, what);
   const params = checkIds(req.params as Params);
-  await checkParents(context, definition, params, caller);
   if (verb === 'update') {
     await findReadable(context, definition, params, caller, 'update');
     return;
   }
+  await checkParents(context, definition, params, caller);
   if (allowedByRole(definition, caller, 'create')) return;
   if ((await ownsNewRowUnder(context, definition, params, caller)) === false) throw denied(true, what);
 }
@@ -408,24 +415,44 @@ async function writeChecked(
 /**
  * Every parent in the URL must exist, belong to its own parent, and be readable: judged from the
  * top, the first that fails decides the answer. One statement reads what every level is judged
- * by (its owners and whether it is public), however deep the URL: each is a round trip.
+ * by, however deep the URL: each is a round trip.
  */
 async function checkParents(context: ServerContext, definition: ResourceDefinition, params: Params, caller: Caller): Promise<void> {
-  const levels: { definition: ResourceDefinition; params: Params }[] = [];
+  const levels = parentLevels(context, definition, params);
+  if (!levels.length) return;
+  const sql = new Sql();
+  const { rows } = await context.db.query<Row>(`SELECT ${levelColumns(levels, sql).join(', ')}`, sql.params);
+  judgeLevels(levels, rows[0]!, caller);
+}
+
+interface Level {
+  definition: ResourceDefinition;
+  params: Params;
+}
+
+/** The URL's parents, the topmost first, each with the params that name it. */
+function parentLevels(context: ServerContext, definition: ResourceDefinition, params: Params): Level[] {
+  const levels: Level[] = [];
   for (let child = definition; child.parent; ) {
     const parentDefinition = context.resources.get(child.parent.resource);
     levels.unshift({ definition: parentDefinition, params: { ...params, id: params[child.parent.param]! } });
     child = parentDefinition;
   }
-  if (!levels.length) return;
-  const sql = new Sql();
-  const columns = levels.map(({ definition: level, params: levelParams }, i) => {
+  return levels;
+}
+
+/** A column per level (`__level_<i>`): its access columns as JSON, null when it does not exist under its own parent. */
+function levelColumns(levels: Level[], sql: Sql): string[] {
+  return levels.map(({ definition: level, params: levelParams }, i) => {
     const scope = scopeWhere(level, levelParams, sql);
     const access = accessColumns(level).map(({ expr, column }) => `'${column}', ${expr}`);
-    return `(SELECT json_build_object(${access.join(', ')}) FROM ${level.table} r WHERE r.id = ${sql.add(levelParams.id)}${scope ? ` AND ${scope}` : ''}) AS level_${i}`;
+    return `(SELECT json_build_object(${access.join(', ')}) FROM ${level.table} r WHERE r.id = ${sql.add(levelParams.id)}${scope ? ` AND ${scope}` : ''}) AS __level_${i}`;
   });
-  const { rows } = await context.db.query<Record<string, Row | null>>(`SELECT ${columns.join(', ')}`, sql.params);
-  levels.forEach(({ definition: level, params: levelParams }, i) => judgeReadable(level, levelParams, rows[0]?.[`level_${i}`] ?? undefined, caller, 'read'));
+}
+
+/** Judges each level from the top: the first absent or unreadable one throws. */
+function judgeLevels(levels: Level[], row: Row, caller: Caller): void {
+  levels.forEach(({ definition: level, params: levelParams }, i) => judgeReadable(level, levelParams, (row[`__level_${i}`] as Row | null) ?? undefined, caller, 'read'));
 }
 
 function scopeWhere(definition: ResourceDefinition, params: Params, sql: Sql): string | undefined {
