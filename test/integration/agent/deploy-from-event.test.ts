@@ -193,8 +193,13 @@ describe('deploying from the event', { timeout: 60_000 }, () => {
     await events.close();
   });
 
-  it('the socket drops between a deploy and its report: deployed once, reported, and an instance created meanwhile deployed once', async () => {
-    const platform = await newPlatform('drop');
+  /**
+   * An agent on a new platform whose first deploy is held, then its event socket cut (and kept
+   * refused) while the deploy waits: `release()` lets the deploy go on; `from` is the log's
+   * length at the cut.
+   */
+  async function deployHeldThenDisconnected(name: string, launchBindings?: Record<string, unknown>) {
+    const platform = await newPlatform(name);
     const { rest, events } = clients();
     const { agent, logs, orchestrator } = await startAgent({ client: rest }, platform, new DryRunOrchestrator(() => {}), { eventsClient: events });
     running.push(agent);
@@ -202,13 +207,18 @@ describe('deploying from the event', { timeout: 60_000 }, () => {
     let release!: () => void;
     orchestrator.gate = new Promise<void>((resolve) => (release = resolve));
     const started = orchestrator.nextDeploy();
-    const first = await owner.client.instances.create(owner.id, platform.id, { build_id: catalogue.buildId });
-    expect(await started).toBe(first.id);
+    const instance = await owner.client.instances.create(owner.id, platform.id, { build_id: catalogue.buildId, ...(launchBindings ? { launch_bindings: launchBindings } : {}) });
+    expect(await started).toBe(instance.id);
 
     const from = logs.length;
     refusing = true;
     for (const socket of relayed) socket.destroy();
     await logs.waitFor((e) => e.event === 'stream.disconnected', 'the disconnection', from);
+    return { platform, rest, events, agent, logs, orchestrator, instance, release, from };
+  }
+
+  it('the socket drops between a deploy and its report: deployed once, reported, and an instance created meanwhile deployed once', async () => {
+    const { platform, rest, events, agent, logs, orchestrator, instance: first, release, from } = await deployHeldThenDisconnected('drop');
     const missed = await owner.client.instances.create(owner.id, platform.id, { build_id: catalogue.buildId });
     orchestrator.gate = undefined;
     release();
@@ -231,21 +241,9 @@ describe('deploying from the event', { timeout: 60_000 }, () => {
   });
 
   it('resubscribed before the report, reads the record again: an edit made while the socket was down is kept and deployed', async () => {
-    const platform = await newPlatform('edit-while-down');
-    const { rest, events } = clients();
-    const { agent, logs, orchestrator } = await startAgent({ client: rest }, platform, new DryRunOrchestrator(() => {}), { eventsClient: events });
-    running.push(agent);
-
-    let release!: () => void;
-    orchestrator.gate = new Promise<void>((resolve) => (release = resolve));
-    const started = orchestrator.nextDeploy();
-    const instance = await owner.client.instances.create(owner.id, platform.id, { build_id: catalogue.buildId, launch_bindings: { environment: { GREETING: 'before' } } });
-    expect(await started).toBe(instance.id);
-
-    const from = logs.length;
-    refusing = true;
-    for (const socket of relayed) socket.destroy();
-    await logs.waitFor((e) => e.event === 'stream.disconnected', 'the disconnection', from);
+    const { platform, rest, events, agent, logs, orchestrator, instance, release, from } = await deployHeldThenDisconnected('edit-while-down', {
+      environment: { GREETING: 'before' },
+    });
     await owner.client.instances.update(owner.id, platform.id, instance.id, { launch_bindings: { environment: { GREETING: 'edited' } } });
 
     // Subscribed again, its reconcile's listing held: nothing has told the agent of the edit yet.
