@@ -1,6 +1,7 @@
 /**
  * The platform agent end to end: `hsp agent listen --orchestrator dry-run` (the built bin/hsp in
- * a child process, as an operator runs it) against `hsp serve` in memory.
+ * a child process, as an operator runs it) against `hsp serve` in memory, then (with
+ * HSP_BENCH_DATABASE_URL or HSP_TEST_DATABASE_URL) on a scratch PostgreSQL database.
  *
  * - Latency: from the REST call that creates an instance to the agent's report landing on it
  *   (the instance's `updated` event with `deployed_at` set), one instance at a time.
@@ -22,7 +23,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Marketplace } from '../dist/index.js';
-import { round, startMarketplaceWorker, target } from './lib.mjs';
+import { round, scratchDatabase, startMarketplaceWorker, target } from './lib.mjs';
 
 const LATENCY_INSTANCES = Number(process.env.HSP_BENCH_AGENT_LATENCY ?? 500);
 const BURST = Number(process.env.HSP_BENCH_AGENT_BURST ?? 1000);
@@ -34,7 +35,20 @@ const PHASE_TIMEOUT_MS = 120_000;
 
 /** @param {{ log: (message: string) => void }} ctx */
 export default async function run(ctx) {
-  const server = await startMarketplaceWorker();
+  const rows = await measureAgent('PGlite', {}, ctx);
+  const postgresUrl = process.env.HSP_BENCH_DATABASE_URL || process.env.HSP_TEST_DATABASE_URL;
+  if (!postgresUrl) return [...rows, { figure: 'PostgreSQL: skipped (set HSP_BENCH_DATABASE_URL or HSP_TEST_DATABASE_URL)' }];
+  const { databaseUrl, drop } = await scratchDatabase(postgresUrl);
+  try {
+    return [...rows, ...(await measureAgent('PostgreSQL', { databaseUrl }, ctx))];
+  } finally {
+    await drop();
+  }
+}
+
+/** Every figure against one marketplace: on PGlite in memory, or on a PostgreSQL database. */
+async function measureAgent(engine, serverOptions, ctx) {
+  const server = await startMarketplaceWorker(serverOptions);
   const admin = new Marketplace({ baseUrl: server.url, token: server.adminToken, dialect: 'r2', maxRetries: 0 });
   const configDir = await mkdtemp(join(tmpdir(), 'hsp-bench-agent-'));
   const agents = [];
@@ -66,7 +80,7 @@ export default async function run(ctx) {
     const agent = startAgent(platform.id);
     await agent.waitFor((line) => line.event === 'reconcile.done', 'the first reconcile');
 
-    ctx.log(`agent: create → report landed, ${LATENCY_INSTANCES} instances one at a time`);
+    ctx.log(`agent (${engine}): create → report landed, ${LATENCY_INSTANCES} instances one at a time`);
     const latencies = [];
     for (let i = 0; i < LATENCY_INSTANCES; i++) {
       const id = randomUUID();
@@ -79,7 +93,7 @@ export default async function run(ctx) {
     latencies.sort((a, b) => a - b);
     const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
 
-    ctx.log(`agent: burst of ${BURST} creates`);
+    ctx.log(`agent (${engine}): burst of ${BURST} creates`);
     const burstIds = Array.from({ length: BURST }, () => randomUUID());
     const burstLanded = Promise.all(burstIds.map((id) => reports.next(id)));
     const burstStarted = performance.now();
@@ -91,7 +105,7 @@ export default async function run(ctx) {
     await withTimeout(Promise.all(burstIds.map((id) => agent.waitFor((line) => line.event === 'instance.unchanged' && line.instance === id, `the echo of ${id}`))), 'the echoes');
     const once = burstIds.every((id) => agent.deploys(id) === 1);
 
-    ctx.log(`agent: reconcile at start, ${RECONCILE} instances`);
+    ctx.log(`agent (${engine}): reconcile at start, ${RECONCILE} instances`);
     await agent.stop();
     const away = await admin.platforms.create(me.id, { name: 'bench-agent-away' });
     for (let i = 0; i < RECONCILE; i += 20) await Promise.all(Array.from({ length: Math.min(20, RECONCILE - i) }, () => create(away.id)));
@@ -105,15 +119,15 @@ export default async function run(ctx) {
     await second.stop();
 
     return [
-      { figure: `REST create → agent's report on the instance, p50 (${LATENCY_INSTANCES} instances)`, value: round(pct(50), 1), unit: 'ms' },
-      { figure: `REST create → agent's report on the instance, p99 (${LATENCY_INSTANCES} instances)`, value: round(pct(99), 1), unit: 'ms', ...target(round(pct(99), 1), '<', 50, ' ms') },
-      { figure: `burst of ${BURST} creates: the creates alone answered (20 at a time)`, value: round(createdMs / 1000, 1), unit: 's' },
-      { figure: `burst of ${BURST} creates: all reported`, value: round(burstMs / 1000, 1), unit: 's', ...target(round(burstMs / 1000, 1), '<=', 3, ' s') },
-      { figure: `burst of ${BURST} creates: each deployed exactly once, its report a no-op`, value: once ? 'yes' : 'no', target: 'yes', pass: once },
-      { figure: `start on ${RECONCILE} new instances: reconciled (all deployed and reported)`, value: round(deployAll.ms / 1000, 2), unit: 's' },
-      { figure: `start on ${RECONCILE} new instances: each deployed exactly once`, value: deployedAll ? 'yes' : 'no', target: 'yes', pass: deployedAll },
-      { figure: `start on ${RECONCILE} reported instances: reconciled`, value: round(unchanged.ms / 1000, 2), unit: 's' },
-      { figure: `start on ${RECONCILE} reported instances: redeployed`, value: redeployed, ...target(redeployed, '<=', 0) },
+      { figure: `${engine}: REST create → agent's report on the instance, p50 (${LATENCY_INSTANCES} instances)`, value: round(pct(50), 1), unit: 'ms' },
+      { figure: `${engine}: REST create → agent's report on the instance, p99 (${LATENCY_INSTANCES} instances)`, value: round(pct(99), 1), unit: 'ms', ...target(round(pct(99), 1), '<', 50, ' ms') },
+      { figure: `${engine}: burst of ${BURST} creates: the creates alone answered (20 at a time)`, value: round(createdMs / 1000, 1), unit: 's' },
+      { figure: `${engine}: burst of ${BURST} creates: all reported`, value: round(burstMs / 1000, 1), unit: 's', ...target(round(burstMs / 1000, 1), '<=', 3, ' s') },
+      { figure: `${engine}: burst of ${BURST} creates: each deployed exactly once, its report a no-op`, value: once ? 'yes' : 'no', target: 'yes', pass: once },
+      { figure: `${engine}: start on ${RECONCILE} new instances: reconciled (all deployed and reported)`, value: round(deployAll.ms / 1000, 2), unit: 's' },
+      { figure: `${engine}: start on ${RECONCILE} new instances: each deployed exactly once`, value: deployedAll ? 'yes' : 'no', target: 'yes', pass: deployedAll },
+      { figure: `${engine}: start on ${RECONCILE} reported instances: reconciled`, value: round(unchanged.ms / 1000, 2), unit: 's' },
+      { figure: `${engine}: start on ${RECONCILE} reported instances: redeployed`, value: redeployed, ...target(redeployed, '<=', 0) },
     ];
   } finally {
     for (const agent of agents) await agent.stop();
