@@ -36,6 +36,9 @@ const REASONS: Record<number, string> = {
 };
 
 export const badRequest = (message: string) => new HttpError(400, message);
+/** The SQLSTATE `hsp_refuse_unless` raises (migration 7): a write whose row would not be the caller's; nothing was written. */
+export const REFUSED_BY_OWNERSHIP = 'HS403';
+
 export const notFound = (message = 'Not found.') => new HttpError(404, message);
 export const invalid = (field: string, message: string) => new HttpError(422, `${field} ${message}`, { [field]: [message] });
 

@@ -7,6 +7,7 @@
 import { INSTANCE_EVENTS_JOINED_SQL, INSTANCE_EVENTS_SQL } from '../cable/instance-events.js';
 import { CATALOG_EVENTS_SQL } from '../cache/catalog-events.js';
 import { ACCESS_EVENTS_SQL } from '../auth/access-events.js';
+import { REFUSED_BY_OWNERSHIP } from '../errors.js';
 
 export interface Migration {
   version: number;
@@ -284,5 +285,18 @@ CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL, ${timestamps})
     name: 'instance events carry their build and owner',
     // The broadcast of an instance event then needs no query of its own (../cable/instance-events.ts).
     sql: INSTANCE_EVENTS_JOINED_SQL,
+  },
+  {
+    version: 7,
+    name: 'ownership checked inside a write',
+    // An update allowed by ownership checks the row it writes in the same statement, failing it
+    // whole when the row would not be the caller's (../routes/crud.ts): no transaction, no re-read.
+    sql: `CREATE FUNCTION hsp_refuse_unless(allowed boolean) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  IF allowed IS NOT TRUE THEN
+    RAISE EXCEPTION 'The written row would not be the caller''s.' USING ERRCODE = '${REFUSED_BY_OWNERSHIP}';
+  END IF;
+  RETURN true;
+END $$;`,
   },
 ];

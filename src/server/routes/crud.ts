@@ -6,8 +6,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/caller.js';
 import { CATALOG_TABLES } from '../cache/catalog-events.js';
 import { can, type Verb } from '../auth/permissions.js';
-import type { Queryable } from '../db/database.js';
-import { badRequest, denied, fromDatabaseError, HttpError, notFound } from '../errors.js';
+import { asPgError, type Queryable } from '../db/database.js';
+import { badRequest, denied, fromDatabaseError, HttpError, notFound, REFUSED_BY_OWNERSHIP } from '../errors.js';
 import { storeUploads, takeUploads } from '../resources/attachments.js';
 import { UUID_PATTERN, type Ownership, type RenderContext, type ResourceDefinition, type Row } from '../resources/definition.js';
 import { longerThan, maxLengthOf, toColumns, toJson, unwrap } from '../resources/values.js';
@@ -170,33 +170,43 @@ async function update(context: ServerContext, definition: ResourceDefinition, re
   refuseCuration(definition, caller, values, existing);
   await definition.check?.(values, existing, renderContext(context, req));
 
-  const updating = (db: Queryable, returning: string) => {
+  const updating = (db: Queryable, returning: (sql: Sql) => string) => {
     const sql = new Sql();
     const sets = Object.keys(values).map((c) => `${quote(c)} = ${sql.add(values[c])}`);
     sets.push('updated_at = now()');
     const guard = definition.updateGuard?.(values);
     const where = `r.id = ${sql.add(existing.id)}${guard ? ` AND (${guard.where})` : ''}`;
-    return db.query<Row>(`UPDATE ${definition.table} AS r SET ${sets.join(', ')} WHERE ${where}${returning}`, sql.params).then(({ rows, rowCount }) => {
+    return db.query<Row>(`UPDATE ${definition.table} AS r SET ${sets.join(', ')} WHERE ${where}${returning(sql)}`, sql.params).then(({ rows, rowCount }) => {
       if (guard && rowCount === 0) throw new HttpError(409, guard.conflict);
       return rows;
     });
   };
-  // As for a create: when the caller's role allows the update, no files come with it and nothing
-  // runs after it, nothing can refuse it afterwards: one statement, returning the row.
-  const alone = !uploads.size && !definition.afterWrite && allowedByRole(definition, caller, 'update');
+  // With no files and nothing to run after it, an update is one statement returning the row.
+  // Allowed by the caller's role, nothing can refuse it afterwards; allowed by ownership, the
+  // written row must still be the caller's, which the statement itself checks: it fails whole
+  // (nothing written) when not (REFUSED_BY_OWNERSHIP, migration 7).
+  const owners = ownerships(definition).filter((owner) => owner.verbs.includes('update'));
+  const byRole = allowedByRole(definition, caller, 'update');
+  const alone = !uploads.size && !definition.afterWrite && (byRole || owners.length > 0);
+  const returning = (sql: Sql) => {
+    const columns = selectColumns(definition, true);
+    if (!byRole) columns.push(`hsp_refuse_unless(${owners.map((owner) => `${owner.expr} = ${sql.add(caller.user!.id)}`).join(' OR ')}) AS __owned`);
+    return ` RETURNING ${columns.join(', ')}`;
+  };
   const row = alone
-    ? await updating(context.db, ` RETURNING ${selectColumns(definition, true).join(', ')}`).then(
+    ? await updating(context.db, returning).then(
         (rows) => {
           if (!rows[0]) throw notFound(`No ${definition.root.replace(/_/g, ' ')} with id ${params.id}.`);
           return rows[0];
         },
         (error: unknown) => {
           if (error instanceof HttpError) throw error;
+          if (asPgError(error)?.code === REFUSED_BY_OWNERSHIP) throw denied(true, `update this ${definition.root.replace(/_/g, ' ')}`);
           throw fromDatabaseError(error, Object.keys(definition.fields));
         },
       )
     : await writeChecked(context, definition, caller, 'update', async (tx) => {
-        await updating(tx, '');
+        await updating(tx, () => '');
         await storeUploads(tx, definition, existing.id as string, uploads);
         return existing.id as string;
       });

@@ -3,11 +3,13 @@
  * time goes"): each statement is a round trip to PostgreSQL, or a turn on the embedded
  * database's single thread, so a count that creeps back up is a regression even when every
  * answer stays right. Also the answers of the one-statement parent check, level by level from
- * the top, as the statement-per-level check gave them. On PGlite, and on PostgreSQL with
+ * the top, as the statement-per-level check gave them, and the check an update allowed by
+ * ownership makes inside its own statement. On PGlite, and on PostgreSQL with
  * HSP_TEST_DATABASE_URL.
  */
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { REFUSED_BY_OWNERSHIP } from '../../../src/server/errors.js';
 import { useMarketplace, type TestUser } from '../../helpers/marketplace.js';
 import { rawRequest } from '../../helpers/raw-request.js';
 
@@ -67,6 +69,16 @@ describe('statements per request', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('an agent-style report by the platform’s owner, allowed by owning it: the read, and the UPDATE checking ownership itself', async () => {
+    let status = 0;
+    const sent = await statementsDuring(async () => {
+      status = (await rawRequest(m, 'PATCH', instancePath, { token: owner.token, json: { instance: { deployed_at: new Date().toISOString() } } })).status;
+    });
+    expect(status).toBe(200);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toMatch(/^UPDATE instances[\s\S]*hsp_refuse_unless/);
+  });
+
   it('a product created by a role that allows it, with no files: the INSERT alone', async () => {
     let status = 0;
     const sent = await statementsDuring(async () => {
@@ -86,6 +98,27 @@ describe('statements per request', () => {
     expect(status).toBe(200);
     expect(sent).toHaveLength(3);
     expect(sent.filter((sql) => /^\s*(BEGIN|COMMIT)/i.test(sql))).toEqual([]);
+  });
+});
+
+describe('an update allowed by ownership, checked by its own statement', () => {
+  // Through the API, no update can move a row away from its owner (parent columns are not
+  // writable, owner fields are refused first): this check is the backstop, so it is tried
+  // here on the database itself, the way the update route writes it.
+  it('fails the whole statement when the written row would not be the caller’s: nothing is written', async () => {
+    const product = await m.admin.products.create({ name: `Round-trip guarded ${randomUUID()}` });
+    const refused = await m.server.db
+      .query(`UPDATE products AS r SET description = 'written?' WHERE r.id = $1 RETURNING r.id, hsp_refuse_unless(r.user_id = $2) AS __owned`, [product.id, randomUUID()])
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(refused).toMatchObject({ code: REFUSED_BY_OWNERSHIP });
+    expect((await m.admin.products.retrieve(product.id)).description).not.toBe('written?');
+    // Allowed: written, and the answer carries the row.
+    const { rows } = await m.server.db.query(`UPDATE products AS r SET description = 'written' WHERE r.id = $1 RETURNING r.id, hsp_refuse_unless(r.user_id = r.user_id) AS __owned`, [product.id]);
+    expect(rows).toHaveLength(1);
+    expect((await m.admin.products.retrieve(product.id)).description).toBe('written');
   });
 });
 
