@@ -12,6 +12,8 @@ export class InstanceStore {
   /** Per instance, the sequence number of the last event (or local write) about it. */
   private readonly touched = new Map<string, number>();
   private sequence = 0;
+  /** Instances whose held `updated_at` is the server's (a REST answer, or an event that carried it). */
+  private readonly serverTimed = new Set<string>();
 
   constructor(private readonly onChange: () => void) {}
 
@@ -33,8 +35,10 @@ export class InstanceStore {
   replaceAll(listed: Instance[], mark: number): void {
     const next = new Map<string, Instance>();
     for (const instance of listed) {
-      if ((this.touched.get(instance.id) ?? 0) <= mark) next.set(instance.id, instance);
-      else {
+      if ((this.touched.get(instance.id) ?? 0) <= mark) {
+        next.set(instance.id, instance);
+        this.serverTimed.add(instance.id);
+      } else {
         const newer = this.records.get(instance.id);
         if (newer) next.set(instance.id, newer);
       }
@@ -46,8 +50,20 @@ export class InstanceStore {
 
   /** A record read or written over REST just now. */
   put(instance: Instance): void {
+    this.store(instance, true);
+  }
+
+  /**
+   * Stores a record, unless the one held is newer by the server's clock: a write's answer may
+   * arrive after the event of a later change (the agent's report on it), and must not undo it.
+   */
+  private store(instance: Instance, serverTimed: boolean): void {
+    const held = this.records.get(instance.id);
+    if (held && serverTimed && this.serverTimed.has(instance.id) && Date.parse(held.updated_at) > Date.parse(instance.updated_at)) return;
     this.touched.set(instance.id, ++this.sequence);
     this.records.set(instance.id, instance);
+    if (serverTimed) this.serverTimed.add(instance.id);
+    else this.serverTimed.delete(instance.id);
     this.onChange();
   }
 
@@ -73,17 +89,21 @@ export class InstanceStore {
     if (model.launch_bindings === undefined || !('deployed_at' in model)) return false;
     const now = new Date().toISOString();
     const before = this.records.get(id);
-    this.put({
-      created_at: before?.created_at ?? now,
-      ...before,
-      id,
-      platform_id: event.platformId,
-      build_id: event.buildId,
-      launch_bindings: model.launch_bindings,
-      deployed_at: model.deployed_at ?? null,
-      product_id: model.build.product?.id ?? before?.product_id ?? null,
-      updated_at: now,
-    });
+    // `hsp serve`'s events carry the record's own times; the reference server's do not.
+    this.store(
+      {
+        created_at: model.created_at ?? before?.created_at ?? now,
+        ...before,
+        id,
+        platform_id: event.platformId,
+        build_id: event.buildId,
+        launch_bindings: model.launch_bindings,
+        deployed_at: model.deployed_at ?? null,
+        product_id: model.build.product?.id ?? before?.product_id ?? null,
+        updated_at: model.updated_at ?? now,
+      },
+      model.updated_at !== undefined,
+    );
     return true;
   }
 
@@ -93,8 +113,10 @@ export class InstanceStore {
     this.touched.set(id, ticket);
     return (instance) => {
       if (this.touched.get(id) !== ticket) return;
-      if (instance) this.records.set(id, instance);
-      else this.records.delete(id);
+      if (instance) {
+        this.records.set(id, instance);
+        this.serverTimed.add(id);
+      } else this.records.delete(id);
       this.onChange();
     };
   }

@@ -128,6 +128,19 @@ describe('the live instance store', () => {
     expect(store.get(ID_A)?.deployed_at).toBeNull();
   });
 
+  it("keeps a later change over a write's answer that arrives after its event", () => {
+    const store = new InstanceStore(() => {});
+    store.replaceAll([instance(ID_A, { updated_at: '2026-12-07T10:00:00.000Z' })], store.mark());
+    // Saved settings (deployed_at cleared), then the agent's report on them, whose event comes
+    // over the socket before the save's own answer comes over HTTP.
+    store.apply(event('instance.updated', ID_A, { deployed_at: '2026-12-07T10:05:01Z', launch_bindings: { deployment: {} }, updated_at: '2026-12-07T10:05:01.123456+00:00' }));
+    store.put(instance(ID_A, { deployed_at: null, updated_at: '2026-12-07T10:05:00.500Z' }));
+    expect(store.get(ID_A)?.deployed_at).toBe('2026-12-07T10:05:01Z');
+    // A newer answer stands.
+    store.put(instance(ID_A, { deployed_at: null, updated_at: '2026-12-07T10:06:00.000Z' }));
+    expect(store.get(ID_A)?.deployed_at).toBeNull();
+  });
+
   it('drops a read that an event overtook', () => {
     const store = new InstanceStore(() => {});
     const settle = store.reading(ID_A);
